@@ -5,6 +5,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -32,6 +33,11 @@ public final class Tensors {
         return options(dtype, new Device(torch.DeviceType.CPU));
     }
 
+    /** An uninitialized tensor. */
+    public static Tensor empty(TensorOptions options, long... shape) {
+        return torch.empty(shape, options, new MemoryFormatOptional());
+    }
+
     /** The dtype of a tensor as a Java constant (native enums must be interned before comparing). */
     public static ScalarType dtype(Tensor t) {
         return t.scalar_type().intern();
@@ -57,14 +63,14 @@ public final class Tensors {
 
     /** A CPU float32 tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromFloats(float[] values, long... shape) {
-        Tensor t = torch.empty(shape, options(ScalarType.Float));
+        Tensor t = empty(options(ScalarType.Float), shape);
         new FloatPointer(t.data_ptr()).capacity(values.length).put(values);
         return t;
     }
 
     /** A CPU int64 tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromLongs(long[] values, long... shape) {
-        Tensor t = torch.empty(shape, options(ScalarType.Long));
+        Tensor t = empty(options(ScalarType.Long), shape);
         new LongPointer(t.data_ptr()).capacity(values.length).put(values);
         return t;
     }
