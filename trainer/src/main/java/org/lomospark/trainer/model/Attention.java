@@ -1,0 +1,74 @@
+package org.lomospark.trainer.model;
+
+import java.util.Map;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Grouped-query self-attention: q/k/v projections, rotary embedding, {@code scaled_dot_product_attention}
+ * (flash or memory-efficient kernels on CUDA), output projection. K and V heads are shared by
+ * {@code heads / kvHeads} query heads without materializing copies (SDPA's enable_gqa).
+ */
+final class Attention {
+    final Tensor wq;
+    final Tensor wk;
+    final Tensor wv;
+    final Tensor wo;
+    final Tensor bq;
+    final Tensor bk;
+    final Tensor bv;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+
+    Attention(LlamaConfig c, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor bq, Tensor bk, Tensor bv) {
+        this.wq = wq;
+        this.wk = wk;
+        this.wv = wv;
+        this.wo = wo;
+        this.bq = bq;
+        this.bk = bk;
+        this.bv = bv;
+        this.heads = c.numHeads();
+        this.kvHeads = c.numKvHeads();
+        this.headDim = c.headDim();
+    }
+
+    Tensor forward(Tensor x, ForwardContext ctx) {
+        long b = x.size(0);
+        long t = x.size(1);
+        Tensor q = project(x, wq, bq).view(b, t, heads, headDim).transpose(1, 2); // (B, nh, T, hs)
+        Tensor k = project(x, wk, bk).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nkv, T, hs)
+        Tensor v = project(x, wv, bv).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nkv, T, hs)
+        q = RotaryEmbedding.apply(q, ctx.cos(), ctx.sin());
+        k = RotaryEmbedding.apply(k, ctx.cos(), ctx.sin());
+        boolean causal = ctx.mask() == null;
+        TensorOptional mask = causal ? new TensorOptional() : new TensorOptional(ctx.mask());
+        Tensor y = torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(),
+                kvHeads != heads); // (B, nh, T, hs)
+        y = y.transpose(1, 2).reshape(b, t, (long) heads * headDim); // (B, T, nh*hs)
+        return torch.linear(y, wo);
+    }
+
+    private static Tensor project(Tensor x, Tensor w, Tensor bias) {
+        return bias == null ? torch.linear(x, w) : torch.linear(x, w, new TensorOptional(bias));
+    }
+
+    void collect(String prefix, Map<String, Tensor> out) {
+        out.put(prefix + "q_proj.weight", wq);
+        if (bq != null) {
+            out.put(prefix + "q_proj.bias", bq);
+        }
+        out.put(prefix + "k_proj.weight", wk);
+        if (bk != null) {
+            out.put(prefix + "k_proj.bias", bk);
+        }
+        out.put(prefix + "v_proj.weight", wv);
+        if (bv != null) {
+            out.put(prefix + "v_proj.bias", bv);
+        }
+        out.put(prefix + "o_proj.weight", wo);
+    }
+}

@@ -1,0 +1,141 @@
+package org.lomospark.trainer.model;
+
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.tensor.Gradients;
+import org.lomospark.trainer.tensor.Native;
+
+import static org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Final RMSNorm, output projection and masked cross-entropy, computed in fp32 over chunks of rows so that full
+ * fp32 logits (B*T x vocab) never exist at once: the backward takes each chunk's gradients before the next
+ * chunk's logits are made.
+ */
+public final class LmHead {
+    /** Targets equal to this value carry no loss (Hugging Face's convention). */
+    public static final long IGNORE_INDEX = -100;
+    private static final long REDUCTION_NONE = 0;
+    private static final long REDUCTION_SUM = 2;
+
+    final RmsNorm norm;
+    final Tensor weight;
+    private final boolean tied;
+    private final long chunkRows;
+
+    LmHead(RmsNorm norm, Tensor weight, boolean tied, int vocabSize) {
+        this.norm = norm;
+        this.weight = weight;
+        this.tied = tied;
+        // About 256 MiB of fp32 logits per chunk: big enough for full-width matmuls, small next to the weights.
+        this.chunkRows = Math.max(64, (64L << 20) / vocabSize);
+    }
+
+    /** True when the projection shares its weight with the token embedding. */
+    public boolean tied() {
+        return tied;
+    }
+
+    /** The projection weight (the embedding itself when tied). */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The head's own parameters: the final norm, and the projection when it is not tied. */
+    public void collect(Map<String, Tensor> out) {
+        norm.collect("model.norm.weight", out);
+        if (!tied) {
+            out.put("lm_head.weight", weight);
+        }
+    }
+
+    /** Sum of the cross-entropy over target tokens, without a graph; a 0-dim fp32 tensor the caller owns. */
+    public Tensor lossSum(Tensor hidden, Tensor targets) {
+        try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            Tensor total = null;
+            Tensor rows = flatten(hidden);
+            Tensor flatTargets = targets.reshape(-1);
+            for (long r = 0; r < rows.size(0); r += chunkRows) {
+                long n = Math.min(chunkRows, rows.size(0) - r);
+                Tensor ce = crossEntropy(rows.narrow(0, r, n), flatTargets.narrow(0, r, n), REDUCTION_SUM);
+                total = total == null ? ce : total.add(ce);
+            }
+            return Native.keep(total);
+        }
+    }
+
+    /** Log-probability of each target token, (B, T) fp32, zero where the target is ignored; no graph. */
+    public Tensor targetLogProbs(Tensor hidden, Tensor targets) {
+        try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            Tensor rows = flatten(hidden);
+            Tensor flatTargets = targets.reshape(-1);
+            TensorVector parts = new TensorVector();
+            for (long r = 0; r < rows.size(0); r += chunkRows) {
+                long n = Math.min(chunkRows, rows.size(0) - r);
+                parts.push_back(crossEntropy(rows.narrow(0, r, n), flatTargets.narrow(0, r, n), REDUCTION_NONE).neg());
+            }
+            return Native.keep(torch.cat(parts).view(targets.size(0), targets.size(1)));
+        }
+    }
+
+    /**
+     * Backward through the head for one micro-batch. Each chunk's loss is multiplied by {@code lossWeight}
+     * (loss scale / tokens in the whole step) before its gradients are taken.
+     *
+     * @param hidden the last block's output (B, T, C), no graph attached
+     * @param grads receives (adds into) the gradients of the norm weight and of the projection weight, under
+     *     their parameter names ("lm_head.weight", or "model.embed_tokens.weight" when tied)
+     * @return the gradient with respect to {@code hidden} and the unweighted loss sum, both owned by the caller
+     */
+    public Result backward(Tensor hidden, Tensor targets, double lossWeight, Gradients grads) {
+        Tensor dHidden = Native.keep(torch.empty_like(hidden));
+        try (PointerScope scope = new PointerScope()) {
+            Tensor rows = flatten(hidden);
+            Tensor dRows = dHidden.view(-1, hidden.size(-1));
+            Tensor flatTargets = targets.reshape(-1);
+            Tensor total = null;
+            String weightName = tied ? LlamaModel.EMBED : "lm_head.weight";
+            for (long r = 0; r < rows.size(0); r += chunkRows) {
+                try (PointerScope chunk = new PointerScope()) {
+                    long n = Math.min(chunkRows, rows.size(0) - r);
+                    Tensor x = rows.narrow(0, r, n).detach().requires_grad_(true);
+                    Tensor ce = crossEntropy(x, flatTargets.narrow(0, r, n), REDUCTION_SUM);
+                    TensorVector g = torch.grad(new TensorVector(ce.mul(new Scalar(lossWeight))),
+                            new TensorVector(x, norm.weight, weight), new TensorVector(), new BoolOptional(false),
+                            false, false);
+                    dRows.narrow(0, r, n).copy_(g.get(0));
+                    grads.add("model.norm.weight", g.get(1));
+                    grads.add(weightName, g.get(2));
+                    Tensor lossPart = ce.detach();
+                    total = total == null ? Native.keep(lossPart) : replace(total, total.add(lossPart));
+                }
+            }
+            return new Result(dHidden, total);
+        }
+    }
+
+    /** What {@link #backward} returns: the caller closes both. */
+    public record Result(Tensor dHidden, Tensor lossSum) {}
+
+    private Tensor crossEntropy(Tensor rows, Tensor targets, long reduction) {
+        Tensor logits = torch.linear(norm.forward(rows), weight).to(ScalarType.Float); // (n, V) in fp32
+        return torch.cross_entropy_loss(logits, targets, new TensorOptional(), reduction, IGNORE_INDEX, 0.0);
+    }
+
+    private static Tensor flatten(Tensor hidden) {
+        return hidden.reshape(-1, hidden.size(-1)); // (B*T, C)
+    }
+
+    private static Tensor replace(Tensor old, Tensor next) {
+        Native.keep(next);
+        old.close();
+        return next;
+    }
+}

@@ -1,0 +1,40 @@
+package org.lomospark.trainer.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.tensor.Native;
+import org.lomospark.trainer.tensor.Placement;
+
+/** Creates trainable leaf tensors with Hugging Face LLaMA's initialization (normal(0, 0.02), norms at one). */
+final class Params {
+    static final double INIT_STD = 0.02;
+
+    private Params() {}
+
+    static Tensor normal(Placement at, long... shape) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = torch.randn(shape, at.options());
+            t.mul_(new Scalar(INIT_STD));
+            return trainable(t);
+        }
+    }
+
+    static Tensor ones(Placement at, long... shape) {
+        try (PointerScope scope = new PointerScope()) {
+            return trainable(torch.ones(shape, at.options()));
+        }
+    }
+
+    static Tensor zeros(Placement at, long... shape) {
+        try (PointerScope scope = new PointerScope()) {
+            return trainable(torch.zeros(shape, at.options()));
+        }
+    }
+
+    private static Tensor trainable(Tensor t) {
+        t.requires_grad_(true);
+        return Native.keep(t);
+    }
+}
