@@ -56,9 +56,12 @@ public final class LmHead {
         }
     }
 
-    /** Sum of the cross-entropy over target tokens, without a graph; a 0-dim fp32 tensor the caller owns. */
+    /**
+     * Sum of the cross-entropy over target tokens, a 0-dim fp32 tensor the caller owns. It follows the caller's
+     * autograd mode: under a graph every chunk's logits are kept for the backward, as a plain full backward does.
+     */
     public Tensor lossSum(Tensor hidden, Tensor targets) {
-        try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+        try (PointerScope scope = new PointerScope()) {
             Tensor total = null;
             Tensor rows = flatten(hidden);
             Tensor flatTargets = targets.reshape(-1);

@@ -15,8 +15,8 @@ public final class Gradients implements AutoCloseable {
     public void add(String name, Tensor g) {
         Tensor existing = byName.get(name);
         if (existing == null) {
-            // clone: an alias would be overwritten or freed by whoever produced it
-            byName.put(name, Native.keep(g.clone()));
+            // a new owning handle on the same storage: an alias dies with whoever produced it
+            byName.put(name, Native.keep(new Tensor(g)));
         } else {
             existing.add_(g);
         }

@@ -84,6 +84,13 @@ public final class Tensors {
         }
     }
 
+    /** A CPU uint8 tensor holding a copy of {@code bytes}. */
+    public static Tensor fromBytes(byte[] bytes) {
+        Tensor t = empty(options(ScalarType.Byte), bytes.length);
+        new BytePointer(t.data_ptr()).capacity(bytes.length).put(bytes);
+        return t;
+    }
+
     /** Reads a one-element tensor as a double: a device-to-host sync point on a GPU. */
     public static double item(Tensor t) {
         return t.item().toDouble();

@@ -1,0 +1,184 @@
+package org.lomospark.trainer.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.model.DecoderBlock;
+import org.lomospark.trainer.model.ForwardContext;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.tensor.Gradients;
+import org.lomospark.trainer.tensor.Native;
+import org.lomospark.trainer.tensor.Placement;
+
+/**
+ * Activation checkpointing with the update built in. The forward runs without a graph and keeps only each
+ * block's input. The backward goes from the head down: recompute one block from its saved input, take the
+ * gradients of its parameters and of its input with {@code torch.grad}, hand them to the sink, free them, and
+ * carry the input gradient down. At most one block's gradients exist at a time.
+ *
+ * <p>With several micro-batches every block first sees all of them (their gradients summed) before its
+ * update: true gradient accumulation, which a backward hook cannot give.
+ */
+public record BlockRecompute(boolean offloadActivations) implements Strategy {
+
+    @Override
+    public String name() {
+        return "block";
+    }
+
+    @Override
+    public boolean accumulates() {
+        return true;
+    }
+
+    @Override
+    public Passes forward(LlamaModel model, List<Batch> microBatches) {
+        return new Forward(model, microBatches, offloadActivations);
+    }
+
+    private static final class Forward implements Passes {
+        private final LlamaModel model;
+        private final List<MicroBatch> batches = new ArrayList<>();
+
+        /** One micro-batch's tensors on the device and the inputs saved for every block (plus the last output). */
+        private record MicroBatch(Tensor ids, Tensor targets, ForwardContext ctx, List<Tensor> saved) {}
+
+        Forward(LlamaModel model, List<Batch> microBatches, boolean offload) {
+            this.model = model;
+            Placement at = model.placement();
+            for (Batch b : microBatches) {
+                try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                    Tensor ids = Native.keep(b.inputIds().to(at.torchDevice(), torch.ScalarType.Long));
+                    Tensor targets = Native.keep(b.targets().to(at.torchDevice(), torch.ScalarType.Long));
+                    ForwardContext c = model.context(b.seqLen(), b.attentionMask());
+                    ForwardContext ctx = new ForwardContext(Native.keep(c.cos()), Native.keep(c.sin()),
+                            c.mask() == null ? null : Native.keep(c.mask()));
+                    List<Tensor> saved = new ArrayList<>();
+                    Tensor h = Native.keep(model.embed(ids));
+                    for (DecoderBlock block : model.blocks()) {
+                        Tensor next;
+                        try (PointerScope blockScope = new PointerScope()) {
+                            next = Native.keep(block.forward(h, ctx));
+                        }
+                        if (offload && at.isCuda()) {
+                            saved.add(Native.keep(toHost(h)));
+                            h.close();
+                        } else {
+                            saved.add(h);
+                        }
+                        h = next;
+                    }
+                    saved.add(h); // the head's input stays on the device
+                    batches.add(new MicroBatch(ids, targets, ctx, saved));
+                }
+            }
+        }
+
+        @Override
+        public double backward(GradSink sink, double lossWeight, boolean again) {
+            Map<String, Tensor> params = model.namedParameters();
+            List<Tensor> dHidden = new ArrayList<>();
+            double lossSum = 0;
+            try (Gradients grads = new Gradients()) {
+                for (MicroBatch mb : batches) {
+                    var r = model.head().backward(last(mb.saved), mb.targets, lossWeight, grads);
+                    dHidden.add(r.dHidden());
+                    lossSum += r.lossSum().item().toDouble();
+                    r.lossSum().close();
+                }
+                deliver(grads, sink, params, "model.norm.weight");
+                if (!model.head().tied()) {
+                    deliver(grads, sink, params, "lm_head.weight");
+                }
+                List<DecoderBlock> blocks = model.blocks();
+                for (int i = blocks.size() - 1; i >= 0; i--) {
+                    DecoderBlock block = blocks.get(i);
+                    Map<String, Tensor> blockParams = block.parameters();
+                    TensorVector inputs = new TensorVector();
+                    for (int m = 0; m < batches.size(); m++) {
+                        try (PointerScope scope = new PointerScope()) {
+                            MicroBatch mb = batches.get(m);
+                            Tensor x = toDevice(mb.saved.get(i), model.placement()).detach().requires_grad_(true);
+                            Tensor y = block.forward(x, mb.ctx);
+                            inputs.clear();
+                            inputs.push_back(x);
+                            blockParams.values().forEach(inputs::push_back);
+                            TensorVector g = torch.grad(new TensorVector(y), inputs, new TensorVector(dHidden.get(m)),
+                                    new BoolOptional(false), false, false);
+                            int k = 1;
+                            for (String name : blockParams.keySet()) {
+                                grads.add(name, g.get(k++));
+                            }
+                            dHidden.get(m).close();
+                            dHidden.set(m, Native.keep(new Tensor(g.get(0))));
+                        }
+                    }
+                    for (String name : blockParams.keySet()) {
+                        deliver(grads, sink, params, name);
+                    }
+                }
+                Tensor embedding = model.embeddingWeight();
+                for (int m = 0; m < batches.size(); m++) {
+                    try (PointerScope scope = new PointerScope()) {
+                        Tensor e = model.embed(batches.get(m).ids);
+                        TensorVector g = torch.grad(new TensorVector(e), new TensorVector(embedding),
+                                new TensorVector(dHidden.get(m)), new BoolOptional(false), false, false);
+                        grads.add(LlamaModel.EMBED, g.get(0));
+                    }
+                }
+                deliver(grads, sink, params, LlamaModel.EMBED);
+            } finally {
+                Native.closeAll(dHidden);
+            }
+            if (!again) {
+                close();
+            }
+            return lossSum;
+        }
+
+        private static void deliver(Gradients grads, GradSink sink, Map<String, Tensor> params, String name) {
+            try (Tensor g = grads.take(name)) {
+                sink.accept(name, params.get(name), g);
+            }
+        }
+
+        private static Tensor last(List<Tensor> saved) {
+            return saved.get(saved.size() - 1);
+        }
+
+        @Override
+        public void close() {
+            for (MicroBatch mb : batches) {
+                Native.closeAll(mb.saved);
+                mb.ids.close();
+                mb.targets.close();
+                mb.ctx.cos().close();
+                mb.ctx.sin().close();
+                if (mb.ctx.mask() != null) {
+                    mb.ctx.mask().close();
+                }
+            }
+            batches.clear();
+        }
+    }
+
+    /** Block inputs parked in page-locked host memory, so copying them back can overlap compute. */
+    private static Tensor toHost(Tensor h) {
+        return h.to(new Device(torch.DeviceType.CPU), h.scalar_type().intern()).pin_memory();
+    }
+
+    private static Tensor toDevice(Tensor saved, Placement at) {
+        // non_blocking from pinned memory: the copy is queued on the stream, no host wait
+        return saved.is_cuda() == at.isCuda() ? saved
+                : saved.to(at.torchDevice(), saved.scalar_type().intern(), true, false, new MemoryFormatOptional());
+    }
+}

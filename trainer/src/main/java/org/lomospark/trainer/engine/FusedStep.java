@@ -1,0 +1,141 @@
+package org.lomospark.trainer.engine;
+
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.optim.DynamicLossScaler;
+import org.lomospark.trainer.optim.FusedOptimizer;
+import org.lomospark.trainer.optim.UpdateContext;
+import org.lomospark.trainer.tensor.Native;
+
+import static org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * LOMO's fused step: every gradient updates its parameter the moment it exists and is freed.
+ *
+ * <p>Global-norm clipping and fp16 overflow detection need to see every gradient before any update, so they
+ * add a first pass that only sums squared norms (and so notices inf/NaN) over the same forward; the second pass
+ * updates with {@code clip_coef = min(1, max_norm / (norm + 1e-6))}. Without either, one pass does it all.
+ *
+ * <pre>{@code
+ * TrainStep step = new FusedStep(model, new BlockRecompute(false), new Lomo(0.0, 0.0), 1.0, null);
+ * StepResult r = step.step(List.of(batch), 1, 1e-3);
+ * }</pre>
+ */
+public final class FusedStep implements TrainStep {
+    private static final double NORM_EPS = 1e-6;
+
+    private final LlamaModel model;
+    private final Strategy strategy;
+    private final FusedOptimizer optimizer;
+    private final double maxGradNorm;
+    private final DynamicLossScaler scaler;
+
+    /**
+     * @param maxGradNorm global-norm clipping threshold, {@code <= 0} for none
+     * @param scaler dynamic loss scaler, required for fp16 weights, null otherwise
+     */
+    public FusedStep(LlamaModel model, Strategy strategy, FusedOptimizer optimizer, double maxGradNorm,
+            DynamicLossScaler scaler) {
+        boolean fp16 = model.placement().dtype() == ScalarType.Half;
+        if (fp16 && scaler == null) {
+            throw new IllegalArgumentException("dtype f16 needs a loss scaler (fp16 gradients underflow without one); "
+                    + "use dtype bf16 to train without a scaler");
+        }
+        this.model = model;
+        this.strategy = strategy;
+        this.optimizer = optimizer;
+        this.maxGradNorm = maxGradNorm;
+        this.scaler = scaler;
+    }
+
+    @Override
+    public StepResult step(List<Batch> microBatches, long step, double lr) {
+        if (microBatches.size() > 1 && !strategy.accumulates()) {
+            throw new IllegalArgumentException("gradient accumulation over " + microBatches.size()
+                    + " micro-batches needs strategy block, not " + strategy.name());
+        }
+        long tokens = TrainStep.targetTokens(microBatches);
+        double scale = scaler == null ? 1.0 : scaler.scale();
+        double lossWeight = scale / tokens;
+        boolean checkPass = maxGradNorm > 0 || scaler != null;
+        try (Strategy.Passes passes = strategy.forward(model, microBatches)) {
+            double clipCoef = 1.0;
+            double norm = Double.NaN;
+            double lossSum;
+            if (checkPass) {
+                try (SquaredNorm sq = new SquaredNorm(1.0 / scale)) {
+                    lossSum = passes.backward(sq, lossWeight, true);
+                    norm = Math.sqrt(sq.total()); // a device-to-host sync point, once per step
+                }
+                boolean overflow = !Double.isFinite(norm);
+                if (scaler != null && !scaler.update(overflow)) {
+                    return new StepResult(lossSum / tokens, true, norm, scale, tokens);
+                }
+                if (overflow) {
+                    throw new ArithmeticException("step " + step + ": gradient norm is " + norm + " (loss "
+                            + lossSum / tokens + "); the weights are left as they were");
+                }
+                if (maxGradNorm > 0) {
+                    clipCoef = Math.min(1.0, maxGradNorm / (norm + NORM_EPS));
+                }
+            }
+            UpdateContext ctx = new UpdateContext(step, lr, 1.0 / scale, clipCoef);
+            lossSum = passes.backward((name, p, g) -> optimizer.update(name, p, g, ctx), lossWeight, false);
+            return new StepResult(lossSum / tokens, false, norm, scale, tokens);
+        }
+    }
+
+    @Override
+    public double lossScale() {
+        return scaler == null ? 1.0 : scaler.scale();
+    }
+
+    @Override
+    public String strategy() {
+        return strategy.name();
+    }
+
+    @Override
+    public String optimizer() {
+        return optimizer.name() + (maxGradNorm > 0 ? "+clip" : "");
+    }
+
+    /** First-pass sink: sums squared fp32 norms of the unscaled gradients on the device, frees each gradient. */
+    static final class SquaredNorm implements GradSink, AutoCloseable {
+        private final double unscale;
+        private Tensor total;
+
+        SquaredNorm(double unscale) {
+            this.unscale = unscale;
+        }
+
+        @Override
+        public void accept(String name, Tensor param, Tensor grad) {
+            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                Tensor sq = grad.to(ScalarType.Float).square().sum();
+                if (total == null) {
+                    total = Native.keep(sq);
+                } else {
+                    total.add_(sq);
+                }
+            }
+        }
+
+        /** Sum of squares of the unscaled gradient. */
+        double total() {
+            return total.item().toDouble() * unscale * unscale;
+        }
+
+        @Override
+        public void close() {
+            if (total != null) {
+                total.close();
+            }
+        }
+    }
+
+}

@@ -1,0 +1,96 @@
+package org.lomospark.trainer.engine;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.data.TokenSource;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.optim.DynamicLossScaler;
+import org.lomospark.trainer.optim.FusedOptimizer;
+import org.lomospark.trainer.optim.LrSchedule;
+
+/**
+ * The training recipe, top to bottom: resume from the newest checkpoint if there is one, then for each step take
+ * the next micro-batches, run the step, report, and checkpoint every {@code saveEvery} steps and at the end.
+ * It receives built parts; wiring them from settings is the caller's job.
+ */
+public final class TrainLoop {
+    /** What the loop needs besides the model and the step. */
+    public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Path runDir) {}
+
+    private final LlamaModel model;
+    private final TrainStep trainStep;
+    private final FusedOptimizer optimizer;
+    private final DynamicLossScaler scaler;
+    private final TokenSource data;
+    private final LrSchedule schedule;
+    private final Plan plan;
+    private final PrintStream out;
+
+    public TrainLoop(LlamaModel model, TrainStep trainStep, FusedOptimizer optimizer, DynamicLossScaler scaler,
+            TokenSource data, LrSchedule schedule, Plan plan, PrintStream out) {
+        this.model = model;
+        this.trainStep = trainStep;
+        this.optimizer = optimizer;
+        this.scaler = scaler;
+        this.data = data;
+        this.schedule = schedule;
+        this.plan = plan;
+        this.out = out;
+    }
+
+    /** Runs to {@code plan.steps()} and returns each step's result (only the steps this call ran). */
+    public List<StepResult> run() throws IOException {
+        long step = 0;
+        long position = 0;
+        Optional<Path> resumeFrom = plan.runDir() == null ? Optional.empty() : TrainingState.latest(plan.runDir());
+        if (resumeFrom.isPresent()) {
+            TrainingState s = TrainingState.restore(resumeFrom.get(), model, optimizer);
+            step = s.step();
+            position = s.dataPosition();
+            if (scaler != null && s.scaler() != null) {
+                scaler.restore(s.scaler());
+            }
+            out.printf("resumed from %s at step %d%n", resumeFrom.get(), step);
+        }
+        List<StepResult> results = new ArrayList<>();
+        long started = System.nanoTime();
+        long tokensSinceLog = 0;
+        long lastLog = started;
+        while (step < plan.steps()) {
+            step++;
+            List<Batch> batches = new ArrayList<>();
+            try {
+                for (int m = 0; m < plan.microBatches(); m++) {
+                    batches.add(data.batch(position++));
+                }
+                StepResult r = trainStep.step(batches, step, schedule.lr(step));
+                results.add(r);
+                tokensSinceLog += r.tokens();
+            } finally {
+                batches.forEach(Batch::close);
+            }
+            if (step % plan.logEvery() == 0 || step == plan.steps()) {
+                long now = System.nanoTime();
+                StepResult r = results.get(results.size() - 1);
+                out.printf("step %d/%d  loss %.4f  lr %.3g  %.0f tok/s%s%s%n", step, plan.steps(), r.loss(),
+                        schedule.lr(step), tokensSinceLog / ((now - lastLog) / 1e9),
+                        Double.isNaN(r.gradNorm()) ? "" : String.format("  grad-norm %.3f", r.gradNorm()),
+                        r.skipped() ? String.format("  skipped (fp16 overflow, scale now %.0f)", trainStep.lossScale()) : "");
+                tokensSinceLog = 0;
+                lastLog = now;
+            }
+            boolean last = step == plan.steps();
+            if (plan.runDir() != null && ((plan.saveEvery() > 0 && step % plan.saveEvery() == 0) || last)) {
+                Path saved = new TrainingState(step, position, scaler == null ? null : scaler.state())
+                        .save(plan.runDir(), model, optimizer);
+                out.printf("checkpoint %s%n", saved);
+            }
+        }
+        return results;
+    }
+}
