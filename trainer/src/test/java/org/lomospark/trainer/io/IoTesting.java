@@ -53,6 +53,11 @@ final class IoTesting {
         return fromBytes(dtype, randomBytes(dtype, TensorInfo.numel(shape), seed), shape);
     }
 
+    /** The bytes of any tensor; unlike {@link Tensors#toBytes}, also of one with no elements (null data). */
+    static byte[] bytes(Tensor t) {
+        return t.numel() == 0 ? new byte[0] : Tensors.toBytes(t);
+    }
+
     /** Little-endian float32 bytes, as safetensors stores them. */
     static byte[] floatBytes(float... values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -79,7 +84,7 @@ final class IoTesting {
         return rawFile(file, header.length, header, data);
     }
 
-    /** Asserts a {@link SafetensorsException}, no other kind, whose message names {@code names}. */
+    /** Asserts a {@link SafetensorsException}, no other kind, whose message names each of {@code names}. */
     static SafetensorsException assertRejected(Executable action, Object... names) {
         SafetensorsException e = assertThrows(SafetensorsException.class, action);
         for (Object name : names) {
