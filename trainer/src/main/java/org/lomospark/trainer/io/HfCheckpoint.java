@@ -1,18 +1,13 @@
 package org.lomospark.trainer.io;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -31,8 +26,6 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class HfCheckpoint implements AutoCloseable {
     static final String SINGLE = "model.safetensors";
-    private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
-    private static final Map<String, String> SHARD_METADATA = Map.of("format", "pt");
 
     private final Path dir;
     private final List<SafetensorsFile> shards;
@@ -63,7 +56,8 @@ public final class HfCheckpoint implements AutoCloseable {
             file.names().forEach(name -> shardOf.put(name, file));
             return new HfCheckpoint(dir, List.of(file), shardOf);
         }
-        if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
+        if (Files.exists(dir.resolve("pytorch_model.bin"))
+                || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
             throw new SafetensorsException(dir, "holds only pytorch_model.bin weights: pickle files are not"
                     + " loaded (unpickling can run arbitrary code); convert the checkpoint to safetensors");
         }
@@ -93,7 +87,8 @@ public final class HfCheckpoint implements AutoCloseable {
             Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
             weightMap.forEach((name, shard) -> {
                 if (!shard.equals(holder.get(name))) {
-                    throw new SafetensorsException(index, name, "the index puts it in " + shard + ", which does not hold it");
+                    throw new SafetensorsException(index, name,
+                            "the index puts it in " + shard + ", which does not hold it");
                 }
                 shardOf.put(name, byShardName.get(shard));
             });
@@ -159,9 +154,9 @@ public final class HfCheckpoint implements AutoCloseable {
     /**
      * Saves {@code tensors} (in map order) into {@code dir} as transformers does: one
      * {@code model.safetensors} when they fit in {@code maxShardBytes}, else shards
-     * {@code model-00001-of-0000N.safetensors} filled in order up to that size (a larger tensor gets a
-     * shard of its own) and {@code model.safetensors.index.json}. Every shard has the metadata
-     * {@code {"format": "pt"}}.
+     * {@code model-00001-of-0000N.safetensors} filled in order up to that many tensor bytes (headers not
+     * counted, as in transformers; a larger tensor gets a shard of its own) and
+     * {@code model.safetensors.index.json}. Every shard has the metadata {@code {"format": "pt"}}.
      *
      * <p>A previous checkpoint in {@code dir} is replaced. Its index is deleted first and the new one is
      * written last, so a reader never finds an index over a mix of old and new shards; a crash in between
@@ -172,57 +167,6 @@ public final class HfCheckpoint implements AutoCloseable {
      * @throws SafetensorsException for a dtype outside {@link DType} or an I/O failure
      */
     public static void save(Path dir, Map<String, Tensor> tensors, long maxShardBytes) {
-        if (maxShardBytes <= 0) {
-            throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
-        }
-        List<Map<String, Tensor>> shards = new ArrayList<>();
-        Map<String, Tensor> current = new LinkedHashMap<>();
-        long currentBytes = 0;
-        long totalBytes = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            long bytes = SafetensorsWriter.layout(dir, e.getKey(), e.getValue(), 0).byteCount();
-            if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
-                shards.add(current);
-                current = new LinkedHashMap<>();
-                currentBytes = 0;
-            }
-            current.put(e.getKey(), e.getValue());
-            currentBytes += bytes;
-            totalBytes += bytes;
-        }
-        shards.add(current);
-        try {
-            Files.createDirectories(dir);
-            Files.deleteIfExists(dir.resolve(HfIndex.FILE));
-        } catch (IOException e) {
-            throw new SafetensorsException(dir, "cannot prepare the directory: " + e, e);
-        }
-        if (shards.size() == 1) {
-            SafetensorsWriter.write(dir.resolve(SINGLE), shards.get(0), SHARD_METADATA);
-            deleteStale(dir, Set.of(SINGLE));
-            return;
-        }
-        Map<String, String> weightMap = new LinkedHashMap<>();
-        for (int i = 0; i < shards.size(); i++) {
-            String shard = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            SafetensorsWriter.write(dir.resolve(shard), shards.get(i), SHARD_METADATA);
-            shards.get(i).keySet().forEach(name -> weightMap.put(name, shard));
-        }
-        HfIndex.write(dir.resolve(HfIndex.FILE), totalBytes, weightMap);
-        deleteStale(dir, Set.copyOf(weightMap.values()));
-    }
-
-    /** Deletes weight files of an earlier save that are not in {@code keep}. */
-    private static void deleteStale(Path dir, Set<String> keep) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if ((name.equals(SINGLE) || SHARD.matcher(name).matches()) && !keep.contains(name)) {
-                    Files.delete(f);
-                }
-            }
-        } catch (IOException e) {
-            throw new SafetensorsException(dir, "cannot delete weights of an earlier save: " + e, e);
-        }
+        HfSave.save(dir, tensors, maxShardBytes);
     }
 }

@@ -20,7 +20,8 @@ import org.lomospark.trainer.tensor.Tensors;
  * <p>Tensor bytes come in through positional reads into the new tensor's own memory, never a memory
  * map: a file truncated under a map kills the JVM with SIGBUS, while a short read here is an exception.
  * safetensors data is little-endian, as is every machine we run on, so bytes copy straight in.
- * Reads may run concurrently from several threads.
+ * Reads may run concurrently from several threads; as with any {@link FileChannel}, interrupting a
+ * thread during a read closes the file for all of them.
  *
  * <pre>{@code
  * try (SafetensorsFile f = SafetensorsFile.open(Path.of("model.safetensors"));
@@ -59,7 +60,8 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             long size = channel.size();
             if (size < 8) {
-                throw new SafetensorsException(file, "file has " + size + " bytes, too few for the 8-byte header length");
+                throw new SafetensorsException(file,
+                        "file has " + size + " bytes, too few for the 8-byte header length");
             }
             ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(channel, file, null, length, 0);

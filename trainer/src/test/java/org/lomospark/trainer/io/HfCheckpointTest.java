@@ -50,7 +50,8 @@ class HfCheckpointTest {
     }
 
     private void writeIndex(String weightMapJson) throws IOException {
-        Files.writeString(dir.resolve(INDEX), "{\"metadata\":{\"total_size\":40},\"weight_map\":" + weightMapJson + "}");
+        Files.writeString(dir.resolve(INDEX),
+                "{\"metadata\":{\"total_size\":40},\"weight_map\":" + weightMapJson + "}");
     }
 
     @Test

@@ -80,7 +80,8 @@ class SafetensorsFormatTest {
         int data = (int) (8 + n);
         assertArrayEquals(floatBytes(1, 2, 3, 4, 5, 6), Arrays.copyOfRange(bytes, data, data + 24));
         assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, Arrays.copyOfRange(bytes, data + 24, data + 29));
-        assertArrayEquals(new byte[] {0, 0x3f, (byte) 0x80, 0x3f, 0, 0x40}, Arrays.copyOfRange(bytes, data + 29, data + 35));
+        assertArrayEquals(new byte[] {0, 0x3f, (byte) 0x80, 0x3f, 0, 0x40},
+                Arrays.copyOfRange(bytes, data + 29, data + 35));
     }
 
     @Test
