@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.Tensor;
  * gradient can be freed right after and only about one gradient is alive at any time.
  *
  * <pre>{@code
- * try (FusedOptimizer opt = new Lomo(0.0, 0.0)) {
+ * try (FusedOptimizer opt = AdaLomo.defaults(0.0)) {
  *     // in the post-accumulate hook of each parameter:
  *     opt.update(name, param, param.grad(), ctx);
  *     param.mutable_grad().reset();   // the optimizer keeps no reference to the gradient
@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Not thread-safe: one backward pass calls it for one parameter at a time.
  */
-public sealed interface FusedOptimizer extends AutoCloseable permits Lomo {
+public sealed interface FusedOptimizer extends AutoCloseable permits Lomo, AdaLomo {
 
     /**
      * Updates {@code param} in place (f32, bf16 or f16, any device) from {@code grad} (same shape, any float
