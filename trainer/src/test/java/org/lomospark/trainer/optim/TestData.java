@@ -36,6 +36,11 @@ final class TestData {
         }
     }
 
+    /** Makes {@code grad} the parameter's {@code grad()}, as a backward pass would. */
+    static void setGrad(Tensor param, Tensor grad) {
+        param.mutable_grad().put(grad);
+    }
+
     static void closeAll(Map<String, Tensor> tensors) {
         tensors.values().forEach(Tensor::close);
     }
