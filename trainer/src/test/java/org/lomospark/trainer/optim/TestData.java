@@ -1,10 +1,12 @@
 package org.lomospark.trainer.optim;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.function.Executable;
 
 /** Inputs and comparisons shared by the optimizer tests. */
 final class TestData {
@@ -33,6 +35,14 @@ final class TestData {
             int at = i;
             assertTrue(error <= tolerance * Math.abs(expected[i]),
                     () -> what + "[" + at + "]: expected " + expected[at] + ", got " + actual[at]);
+        }
+    }
+
+    /** Asserts that action throws IllegalArgumentException with every word in its message. */
+    static void assertFailsNaming(Executable action, String... words) {
+        var e = assertThrows(IllegalArgumentException.class, action);
+        for (String word : words) {
+            assertTrue(e.getMessage().contains(word), e.getMessage());
         }
     }
 
