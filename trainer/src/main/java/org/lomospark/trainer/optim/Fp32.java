@@ -10,7 +10,7 @@ import org.lomospark.trainer.tensor.Tensors;
 /**
  * fp32 working tensors for updating parameters held in any float dtype: low-precision weights lose small
  * updates when the arithmetic itself runs in bf16/f16, so every rule computes in fp32 and casts back once.
- * Call inside a {@code PointerScope}, which frees what these return.
+ * Call inside {@link Scoped}, which frees what these return.
  */
 final class Fp32 {
     private Fp32() {}

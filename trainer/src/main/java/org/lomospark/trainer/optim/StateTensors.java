@@ -31,8 +31,8 @@ final class StateTensors implements AutoCloseable {
     }
 
     /**
-     * The statistics of one parameter in the order asked; this object keeps owning them. Call inside a
-     * {@code PointerScope}: the tensors made here are retained so they outlive it.
+     * The statistics of one parameter in the order asked; this object keeps owning them. Call inside
+     * {@link Scoped}: the tensors made here are retained so they outlive it.
      */
     List<Tensor> of(String name, Tensor param, Stat... stats) {
         Map<String, Tensor> held = byParam.get(name);
