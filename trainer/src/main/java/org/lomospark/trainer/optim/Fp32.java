@@ -1,0 +1,44 @@
+package org.lomospark.trainer.optim;
+
+import java.util.Arrays;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.lomospark.trainer.tensor.Tensors;
+
+/**
+ * fp32 working tensors for updating parameters held in any float dtype: low-precision weights lose small
+ * updates when the arithmetic itself runs in bf16/f16, so every rule computes in fp32 and casts back once.
+ * Call inside {@link Scoped}, which frees what these return.
+ */
+final class Fp32 {
+    private Fp32() {}
+
+    /** A new fp32 tensor on the parameter's device holding {@code grad * scale}; never an alias of {@code grad}. */
+    static Tensor gradient(String name, Tensor param, Tensor grad, double scale) {
+        if (!Arrays.equals(Tensors.shape(param), Tensors.shape(grad))) {
+            throw new IllegalArgumentException("gradient of " + name + " has shape " + Arrays.toString(Tensors.shape(grad))
+                    + ", the parameter " + Arrays.toString(Tensors.shape(param)));
+        }
+        return grad.to(param.device(), ScalarType.Float, false, true, new MemoryFormatOptional())
+                .mul_(new Scalar(scale));
+    }
+
+    /** The parameter itself when it is fp32 (updated in place), else a new fp32 copy to pass to {@link #writeBack}. */
+    static Tensor workingCopy(Tensor param) {
+        return Tensors.dtype(param) == ScalarType.Float ? param : param.to(ScalarType.Float);
+    }
+
+    /** Casts the updated fp32 values back into the parameter, once; nothing to do when they are the parameter. */
+    static void writeBack(Tensor p32, Tensor param) {
+        if (p32 != param) {
+            param.copy_(p32);
+        }
+    }
+
+    /** {@code sqrt(mean(t^2))} as a 0-dim tensor on t's device: no value comes back to the host. */
+    static Tensor rms(Tensor t) {
+        return t.norm().div_(new Scalar(Math.sqrt(t.numel())));
+    }
+}
