@@ -38,7 +38,7 @@ final class Setup implements AutoCloseable {
         d.put("optimizer", "lomo");      // lomo, adalomo (fused); sgd, adamw (full-backward baselines)
         d.put("strategy", "block");      // block (recompute, least memory, accumulates) or hook (faster, more activations)
         d.put("offload", "false");       // block inputs in pinned host memory (CUDA)
-        d.put("lr", "0.05");
+        d.put("lr", "0.3");             // LOMO is plain SGD: a tiny random model learns the demo task at 0.3; the paper fine-tunes at 3e-2
         d.put("schedule", "linear");     // constant, linear or cosine, after a linear warmup
         d.put("warmup", "20");
         d.put("min-lr", "0");

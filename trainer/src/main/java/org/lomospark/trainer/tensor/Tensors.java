@@ -3,6 +3,7 @@ package org.lomospark.trainer.tensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -54,9 +55,12 @@ public final class Tensors {
 
     /** Copies any tensor (any device, dtype, layout) into a fresh float array, row-major. */
     public static float[] toFloats(Tensor t) {
-        try (Tensor c = t.detach().to(new Device(torch.DeviceType.CPU), ScalarType.Float).contiguous()) {
-            float[] out = new float[(int) c.numel()];
-            new FloatPointer(c.data_ptr()).capacity(out.length).get(out);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor c = t.detach().to(new Device(torch.DeviceType.CPU), ScalarType.Float).contiguous();
+            float[] out = new float[Math.toIntExact(c.numel())];
+            if (out.length > 0) {
+                new FloatPointer(c.data_ptr()).capacity(out.length).get(out);
+            }
             return out;
         }
     }
@@ -64,22 +68,29 @@ public final class Tensors {
     /** A CPU float32 tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromFloats(float[] values, long... shape) {
         Tensor t = empty(options(ScalarType.Float), shape);
-        new FloatPointer(t.data_ptr()).capacity(values.length).put(values);
+        if (values.length > 0) {
+            new FloatPointer(t.data_ptr()).capacity(values.length).put(values);
+        }
         return t;
     }
 
     /** A CPU int64 tensor holding a copy of {@code values} in the given shape. */
     public static Tensor fromLongs(long[] values, long... shape) {
         Tensor t = empty(options(ScalarType.Long), shape);
-        new LongPointer(t.data_ptr()).capacity(values.length).put(values);
+        if (values.length > 0) {
+            new LongPointer(t.data_ptr()).capacity(values.length).put(values);
+        }
         return t;
     }
 
     /** The raw bytes of a contiguous CPU tensor, copied. */
     public static byte[] toBytes(Tensor t) {
-        try (Tensor c = t.detach().cpu().contiguous()) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor c = t.detach().cpu().contiguous();
             byte[] out = new byte[Math.toIntExact(c.nbytes())];
-            new BytePointer(c.data_ptr()).capacity(out.length).get(out);
+            if (out.length > 0) {
+                new BytePointer(c.data_ptr()).capacity(out.length).get(out);
+            }
             return out;
         }
     }
@@ -87,7 +98,9 @@ public final class Tensors {
     /** A CPU uint8 tensor holding a copy of {@code bytes}. */
     public static Tensor fromBytes(byte[] bytes) {
         Tensor t = empty(options(ScalarType.Byte), bytes.length);
-        new BytePointer(t.data_ptr()).capacity(bytes.length).put(bytes);
+        if (bytes.length > 0) {
+            new BytePointer(t.data_ptr()).capacity(bytes.length).put(bytes);
+        }
         return t;
     }
 
