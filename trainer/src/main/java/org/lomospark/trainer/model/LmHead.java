@@ -34,8 +34,9 @@ public final class LmHead {
         this.norm = norm;
         this.weight = weight;
         this.tied = tied;
-        // About 256 MiB of fp32 logits per chunk: big enough for full-width matmuls, small next to the weights.
-        this.chunkRows = Math.max(64, (64L << 20) / vocabSize);
+        // About 32 MiB of fp32 logits per chunk (262 rows of a 32000 vocabulary): wide enough for an efficient
+        // matmul, and the chunk's logits, their gradient and the softmax buffer stay small next to the weights.
+        this.chunkRows = Math.max(64, (8L << 20) / vocabSize);
     }
 
     /** True when the projection shares its weight with the token embedding. */

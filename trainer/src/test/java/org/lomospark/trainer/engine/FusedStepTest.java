@@ -89,6 +89,29 @@ class FusedStepTest {
         assertMatchesReference(GQA, new BlockRecompute(true), 0, batches(2, 16, 1));
     }
 
+    @Test
+    void bf16TrainsWithoutAScalerAndBothStrategiesAgree() {
+        Placement bf16 = Placement.cpu(ScalarType.BFloat16);
+        try (PointerScope scope = new PointerScope();
+                LlamaModel block = LlamaModel.create(GQA, bf16, 4);
+                LlamaModel hook = LlamaModel.create(GQA, bf16, 4);
+                LlamaModel initial = LlamaModel.create(GQA, bf16, 4);
+                org.lomospark.trainer.optim.AdaLomo a = org.lomospark.trainer.optim.AdaLomo.defaults(0);
+                org.lomospark.trainer.optim.AdaLomo b = org.lomospark.trainer.optim.AdaLomo.defaults(0)) {
+            FusedStep s1 = new FusedStep(block, new BlockRecompute(false), a, 0, null);
+            FusedStep s2 = new FusedStep(hook, new HookBackward(), b, 0, null);
+            for (int step = 1; step <= 2; step++) {
+                StepResult r1 = s1.step(batches(2, 16, 1), step, 1e-2);
+                StepResult r2 = s2.step(batches(2, 16, 1), step, 1e-2);
+                assertTrue(Double.isFinite(r1.loss()) && !r1.skipped());
+                assertEquals(r1.loss(), r2.loss(), 2e-2, "bf16 losses");
+            }
+            assertTrue(Reference.maxRelativeDifference(block, hook) < 2e-2, "bf16 strategies differ by "
+                    + Reference.maxRelativeDifference(block, hook));
+            assertTrue(Reference.maxRelativeDifference(initial, block) > 1e-3, "bf16 weights did not change");
+        }
+    }
+
     private static void assertMatchesReference(LlamaConfig config, Strategy strategy, double maxNorm, List<Batch> data) {
         try (PointerScope scope = new PointerScope();
                 LlamaModel fused = LlamaModel.create(config, F32, 11);
