@@ -49,7 +49,11 @@ final class Bench {
             cmd.addAll(jvm);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerCli.class.getName(), "bench-case"));
             cmd.addAll(Arrays.asList(a.toArgv()));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            // A fixed mmap threshold: glibc otherwise raises it as large blocks are freed and then keeps freed
+            // tensors in its heap, so the resident set would measure fragmentation rather than live memory.
+            pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", "131072");
+            Process p = pb.start();
             String line;
             String json = null;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -70,6 +74,11 @@ final class Bench {
         int warmup = a.integer("warmup-steps");
         int repeat = a.integer("repeat");
         a.with("steps", String.valueOf(warmup + repeat));
+        if (!a.get("device").equals("cpu")) {
+            // peak_gib on a GPU must be the CUDA allocator's peak allocated bytes, not the host's resident set
+            throw new IllegalArgumentException("bench measures --device cpu only in this build: the GPU peak "
+                    + "(CUDA allocator statistics) is not wired up yet");
+        }
         try (Setup s = new Setup(a)) {
             double[] seconds = new double[repeat];
             for (int i = 0; i < warmup + repeat; i++) {
