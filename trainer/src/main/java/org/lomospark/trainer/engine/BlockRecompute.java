@@ -103,14 +103,12 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                 for (int i = blocks.size() - 1; i >= 0; i--) {
                     DecoderBlock block = blocks.get(i);
                     Map<String, Tensor> blockParams = block.parameters();
-                    TensorVector inputs = new TensorVector();
                     for (int m = 0; m < batches.size(); m++) {
                         try (PointerScope scope = new PointerScope()) {
                             MicroBatch mb = batches.get(m);
                             Tensor x = toDevice(mb.saved.get(i), model.placement()).detach().requires_grad_(true);
                             Tensor y = block.forward(x, mb.ctx);
-                            inputs.clear();
-                            inputs.push_back(x);
+                            TensorVector inputs = new TensorVector(x); // in the scope: it holds x's storage
                             blockParams.values().forEach(inputs::push_back);
                             TensorVector g = torch.grad(new TensorVector(y), inputs, new TensorVector(dHidden.get(m)),
                                     new BoolOptional(false), false, false);

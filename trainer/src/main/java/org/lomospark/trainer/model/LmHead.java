@@ -6,11 +6,11 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Gradients;
 import org.lomospark.trainer.tensor.Native;
+import org.lomospark.trainer.tensor.Tensors;
 
 import static org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -22,8 +22,6 @@ import static org.bytedeco.pytorch.global.torch.ScalarType;
 public final class LmHead {
     /** Targets equal to this value carry no loss (Hugging Face's convention). */
     public static final long IGNORE_INDEX = -100;
-    private static final long REDUCTION_NONE = 0;
-    private static final long REDUCTION_SUM = 2;
 
     final RmsNorm norm;
     final Tensor weight;
@@ -68,7 +66,7 @@ public final class LmHead {
             Tensor flatTargets = targets.reshape(-1);
             for (long r = 0; r < rows.size(0); r += chunkRows) {
                 long n = Math.min(chunkRows, rows.size(0) - r);
-                Tensor ce = crossEntropy(rows.narrow(0, r, n), flatTargets.narrow(0, r, n), REDUCTION_SUM);
+                Tensor ce = new ChunkLoss(project(norm.forward(rows.narrow(0, r, n)), weight), flatTargets.narrow(0, r, n)).perRow().sum();
                 total = total == null ? ce : total.add(ce);
             }
             return Native.keep(total);
@@ -83,7 +81,7 @@ public final class LmHead {
             TensorVector parts = new TensorVector();
             for (long r = 0; r < rows.size(0); r += chunkRows) {
                 long n = Math.min(chunkRows, rows.size(0) - r);
-                parts.push_back(crossEntropy(rows.narrow(0, r, n), flatTargets.narrow(0, r, n), REDUCTION_NONE).neg());
+                parts.push_back(new ChunkLoss(project(norm.forward(rows.narrow(0, r, n)), weight), flatTargets.narrow(0, r, n)).perRow().neg());
             }
             return Native.keep(torch.cat(parts).view(targets.size(0), targets.size(1)));
         }
@@ -91,7 +89,8 @@ public final class LmHead {
 
     /**
      * Backward through the head for one micro-batch. Each chunk's loss is multiplied by {@code lossWeight}
-     * (loss scale / tokens in the whole step) before its gradients are taken.
+     * (loss scale / tokens in the whole step) before its gradients are taken. The projection's weight gradient
+     * is accumulated in one vocabulary x hidden buffer with {@code addmm_}, so no chunk makes a second one.
      *
      * @param hidden the last block's output (B, T, C), no graph attached
      * @param grads receives (adds into) the gradients of the norm weight and of the projection weight, under
@@ -104,23 +103,29 @@ public final class LmHead {
             Tensor rows = flatten(hidden);
             Tensor dRows = dHidden.view(-1, hidden.size(-1));
             Tensor flatTargets = targets.reshape(-1);
+            Tensor projection = weight.detach(); // its gradient is assembled by hand below
+            Tensor dWeight = torch.zeros_like(weight);
             Tensor total = null;
-            String weightName = tied ? LlamaModel.EMBED : "lm_head.weight";
             for (long r = 0; r < rows.size(0); r += chunkRows) {
                 try (PointerScope chunk = new PointerScope()) {
                     long n = Math.min(chunkRows, rows.size(0) - r);
-                    Tensor x = rows.narrow(0, r, n).detach().requires_grad_(true);
-                    Tensor ce = crossEntropy(x, flatTargets.narrow(0, r, n), REDUCTION_SUM);
-                    TensorVector g = torch.grad(new TensorVector(ce.mul(new Scalar(lossWeight))),
-                            new TensorVector(x, norm.weight, weight), new TensorVector(), new BoolOptional(false),
-                            false, false);
+                    Tensor x = rows.narrow(0, r, n).detach().requires_grad_(true); // (n, C)
+                    Tensor normed = norm.forward(x);
+                    Tensor features = normed.detach();
+                    ChunkLoss loss = new ChunkLoss(project(features, projection), flatTargets.narrow(0, r, n));
+                    Tensor lossPart = loss.perRow().sum();
+                    // d(loss)/d(logits) written over the logits: one (n, V) buffer where autograd would hold three
+                    Tensor dLogits = loss.gradientInPlace(lossWeight).to(Tensors.dtype(projection));
+                    dWeight.addmm_(dLogits.t(), features); // (V, n) x (n, C)
+                    Tensor dNormed = torch.matmul(dLogits, projection); // (n, C)
+                    TensorVector g = torch.grad(new TensorVector(normed), new TensorVector(x, norm.weight),
+                            new TensorVector(dNormed), new BoolOptional(false), false, false);
                     dRows.narrow(0, r, n).copy_(g.get(0));
                     grads.add("model.norm.weight", g.get(1));
-                    grads.add(weightName, g.get(2));
-                    Tensor lossPart = ce.detach();
                     total = total == null ? Native.keep(lossPart) : replace(total, total.add(lossPart));
                 }
             }
+            grads.add(tied ? LlamaModel.EMBED : "lm_head.weight", dWeight);
             return new Result(dHidden, total);
         }
     }
@@ -128,9 +133,9 @@ public final class LmHead {
     /** What {@link #backward} returns: the caller closes both. */
     public record Result(Tensor dHidden, Tensor lossSum) {}
 
-    private Tensor crossEntropy(Tensor rows, Tensor targets, long reduction) {
-        Tensor logits = torch.linear(norm.forward(rows), weight).to(ScalarType.Float); // (n, V) in fp32
-        return torch.cross_entropy_loss(logits, targets, new TensorOptional(), reduction, IGNORE_INDEX, 0.0);
+    /** (n, V) logits in fp32 from normalized rows (n, C). */
+    private static Tensor project(Tensor normed, Tensor w) {
+        return torch.linear(normed, w).to(ScalarType.Float);
     }
 
     private static Tensor flatten(Tensor hidden) {

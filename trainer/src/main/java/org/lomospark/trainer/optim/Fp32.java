@@ -15,14 +15,22 @@ import org.lomospark.trainer.tensor.Tensors;
 final class Fp32 {
     private Fp32() {}
 
-    /** A new fp32 tensor on the parameter's device holding {@code grad * scale}; never an alias of {@code grad}. */
+    /**
+     * {@code grad * scale} in fp32 on the parameter's device. An fp32 gradient already there is scaled in place and
+     * returned as is: callers hand over gradients they free right after, and a copy would double the peak for the
+     * largest tensors (embedding and head gradients are vocabulary x hidden).
+     */
     static Tensor gradient(String name, Tensor param, Tensor grad, double scale) {
         if (!Arrays.equals(Tensors.shape(param), Tensors.shape(grad))) {
             throw new IllegalArgumentException("gradient of " + name + " has shape " + Arrays.toString(Tensors.shape(grad))
                     + ", the parameter " + Arrays.toString(Tensors.shape(param)));
         }
-        return grad.to(param.device(), ScalarType.Float, false, true, new MemoryFormatOptional())
-                .mul_(new Scalar(scale));
+        boolean reusable = Tensors.dtype(grad) == ScalarType.Float && grad.device().equals(param.device());
+        Tensor g = reusable ? grad : grad.to(param.device(), ScalarType.Float, false, false, new MemoryFormatOptional());
+        if (scale != 1.0) {
+            g.mul_(new Scalar(scale));
+        }
+        return g;
     }
 
     /** The parameter itself when it is fp32 (updated in place), else a new fp32 copy to pass to {@link #writeBack}. */

@@ -21,7 +21,8 @@ public sealed interface FusedOptimizer extends AutoCloseable permits Lomo, AdaLo
 
     /**
      * Updates {@code param} in place (f32, bf16 or f16, any device) from {@code grad} (same shape, any float
-     * dtype). The math runs in fp32 and is cast back once; {@code grad} is neither modified nor kept.
+     * dtype). The math runs in fp32 and is cast back once. {@code grad} is not kept, and may be overwritten
+     * (an fp32 gradient is scaled in place): the caller frees it right after.
      */
     void update(String name, Tensor param, Tensor grad, UpdateContext ctx);
 
