@@ -87,13 +87,12 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
         public double backward(GradSink sink, double lossWeight, boolean again) {
             Map<String, Tensor> params = model.namedParameters();
             List<Tensor> dHidden = new ArrayList<>();
-            double lossSum = 0;
+            List<Tensor> losses = new ArrayList<>();
             try (Gradients grads = new Gradients()) {
                 for (MicroBatch mb : batches) {
                     var r = model.head().backward(last(mb.saved), mb.targets, lossWeight, grads);
                     dHidden.add(r.dHidden());
-                    lossSum += r.lossSum().item().toDouble();
-                    r.lossSum().close();
+                    losses.add(r.lossSum()); // read at the end of the pass: a read here would stall the device
                 }
                 deliver(grads, sink, params, "model.norm.weight");
                 if (!model.head().tied()) {
@@ -136,6 +135,11 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                 deliver(grads, sink, params, LlamaModel.EMBED);
             } finally {
                 Native.closeAll(dHidden);
+            }
+            double lossSum = 0;
+            for (Tensor loss : losses) {
+                lossSum += loss.item().toDouble();
+                loss.close();
             }
             if (!again) {
                 close();

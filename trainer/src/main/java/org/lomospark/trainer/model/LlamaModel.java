@@ -74,10 +74,18 @@ public final class LlamaModel implements AutoCloseable {
         this.parameters = Collections.unmodifiableMap(all);
     }
 
-    /** A randomly initialized model (normal(0, 0.02) weights, unit norms, zero biases), seeded. */
+    /** A randomly initialized model (normal(0, 0.02) weights, unit norms, zero biases), drawn on its device. */
     public static LlamaModel create(LlamaConfig config, Placement placement, long seed) {
+        return create(config, placement, seed, false);
+    }
+
+    /**
+     * A randomly initialized model; with {@code initOnCpu} the weights are drawn by the CPU generator in fp32 and
+     * then moved, so the same seed gives the same model on a GPU as on the CPU (slower for large models).
+     */
+    public static LlamaModel create(LlamaConfig config, Placement placement, long seed, boolean initOnCpu) {
         torch.manual_seed(seed);
-        return new LlamaModel(config, placement, ParameterSource.random(placement));
+        return new LlamaModel(config, placement, ParameterSource.random(placement, initOnCpu || !placement.isCuda()));
     }
 
     /**

@@ -22,10 +22,11 @@ public interface ParameterSource {
 
     Tensor norm(String name, long... shape);
 
-    static ParameterSource random(Placement at) {
+    /** Random initialization; {@code onCpu} draws from the CPU generator so the seed means the same on any device. */
+    static ParameterSource random(Placement at, boolean onCpu) {
         return new ParameterSource() {
             public Tensor weight(String name, long... shape) {
-                return Params.normal(at, shape);
+                return Params.normal(at, onCpu, shape);
             }
 
             public Tensor bias(String name, long... shape) {

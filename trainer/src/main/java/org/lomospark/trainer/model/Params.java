@@ -6,6 +6,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Tensors;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Creates trainable leaf tensors with Hugging Face LLaMA's initialization (normal(0, 0.02), norms at one). */
 final class Params {
@@ -13,11 +15,15 @@ final class Params {
 
     private Params() {}
 
-    static Tensor normal(Placement at, long... shape) {
+    /**
+     * normal(0, 0.02). With {@code onCpu} the numbers come from the CPU generator in fp32 and are then moved and
+     * cast, so one seed gives the same model on any device; otherwise they are drawn on the device directly.
+     */
+    static Tensor normal(Placement at, boolean onCpu, long... shape) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor t = torch.randn(shape, at.options());
+            Tensor t = torch.randn(shape, onCpu ? Tensors.options(ScalarType.Float) : at.options());
             t.mul_(new Scalar(INIT_STD));
-            return trainable(t);
+            return trainable(onCpu ? t.to(at.torchDevice(), at.dtype()) : t);
         }
     }
 

@@ -1,14 +1,15 @@
 package org.lomospark.trainer.model;
 
 import java.util.Map;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.lomospark.trainer.tensor.Tensors;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
 
-import static org.bytedeco.pytorch.global.torch.ScalarType;
-
-/** RMSNorm as Hugging Face LLaMA computes it: normalize in fp32, cast back, then scale by the weight. */
+/**
+ * RMSNorm, {@code w * x / sqrt(mean(x^2) + eps)}, through libtorch's fused kernel: it accumulates in fp32 whatever
+ * the input dtype, in one pass instead of the eight elementwise kernels a hand-written fp32 version launches.
+ */
 final class RmsNorm {
     final Tensor weight;
     private final double eps;
@@ -19,11 +20,7 @@ final class RmsNorm {
     }
 
     Tensor forward(Tensor x) {
-        ScalarType dtype = Tensors.dtype(x);
-        Tensor x32 = x.to(ScalarType.Float);
-        Tensor variance = x32.square().mean(new long[] {-1}, true, new ScalarTypeOptional());
-        Tensor normed = x32.mul(variance.add(new Scalar(eps)).rsqrt()); // x / sqrt(mean(x^2) + eps)
-        return weight.mul(normed.to(dtype));
+        return torch.rms_norm(x, new long[] {x.size(-1)}, new TensorOptional(weight), new DoubleOptional(eps));
     }
 
     void collect(String name, Map<String, Tensor> out) {
