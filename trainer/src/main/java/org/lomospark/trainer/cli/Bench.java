@@ -14,7 +14,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.tensor.Cuda;
+import org.lomospark.trainer.tensor.Placement;
 
 /**
  * Side-by-side step benchmarks. Each case runs in its own JVM, so the peak resident set of one case cannot
@@ -44,7 +49,8 @@ final class Bench {
             if (parts.length != 2) {
                 throw new IllegalArgumentException("a case is optimizer:strategy (e.g. lomo:block, adamw:full), got '" + c + "'");
             }
-            a.with("optimizer", parts[0]).with("strategy", parts[1].equals("full") ? "block" : parts[1]);
+            boolean fullOrPlain = parts[1].equals("full") || parts[1].equals("plain");
+            a.with("optimizer", parts[0]).with("strategy", fullOrPlain ? "block" : parts[1]);
             List<String> cmd = new ArrayList<>(List.of(java));
             cmd.addAll(jvm);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerCli.class.getName(), "bench-case"));
@@ -71,23 +77,33 @@ final class Bench {
 
     static void runCase(String[] argv, PrintStream out) throws IOException {
         Args a = new Args(argv, 1, defaults());
+        if (a.get("optimizer").equals("matmul")) {
+            out.println(matmul(Placement.parse(a.get("device"), a.get("dtype"))));
+            return;
+        }
         int warmup = a.integer("warmup-steps");
         int repeat = a.integer("repeat");
         a.with("steps", String.valueOf(warmup + repeat));
-        if (!a.get("device").equals("cpu")) {
-            // peak_gib on a GPU must be the CUDA allocator's peak allocated bytes, not the host's resident set
-            throw new IllegalArgumentException("bench measures --device cpu only in this build: the GPU peak "
-                    + "(CUDA allocator statistics) is not wired up yet");
-        }
         try (Setup s = new Setup(a)) {
+            boolean cuda = s.placement.isCuda();
+            if (cuda) {
+                Cuda.synchronize(s.placement);
+                Cuda.resetPeak(s.placement); // the weights stay in the peak, as in the reference's figure
+            }
             double[] seconds = new double[repeat];
             for (int i = 0; i < warmup + repeat; i++) {
                 List<Batch> batches = new ArrayList<>();
                 for (int m = 0; m < a.integer("micro-batches"); m++) {
                     batches.add(s.data.batch(i * (long) a.integer("micro-batches") + m));
                 }
+                if (cuda) {
+                    Cuda.synchronize(s.placement); // host clock around device work: drain the queue first
+                }
                 long t0 = System.nanoTime();
                 s.step.step(batches, i + 1, s.schedule.lr(i + 1));
+                if (cuda) {
+                    Cuda.synchronize(s.placement);
+                }
                 long t1 = System.nanoTime();
                 batches.forEach(Batch::close);
                 if (i >= warmup) {
@@ -109,12 +125,55 @@ final class Bench {
             j.put("batch", a.integer("batch") * a.integer("micro-batches"));
             j.put("step_s", round(median));
             j.put("tgs", round(tokens / median));
-            j.put("peak_gib", round(peakRssBytes() / (double) (1L << 30)));
+            // CPU: the process's peak resident set; GPU: the caching allocator's peak allocated bytes
+            j.put("peak_gib", round((cuda ? Cuda.peakAllocatedBytes(s.placement) : peakRssBytes()) / (double) (1L << 30)));
             j.put("param_gib", round(params * (double) bytesPerElement(s.placement.dtypeName()) / (1L << 30)));
             j.put("device", s.placement.device());
-            j.put("threads", org.bytedeco.pytorch.global.torch.get_num_threads());
+            j.put("threads", torch.get_num_threads());
+            // model FLOPs per token: 6 per parameter (forward + backward) plus attention's 12 * layers * hidden * seq
+            // (halved for the causal mask); recomputation is not counted, as MFU conventions do
+            double flopsPerToken = 6.0 * params + 6.0 * s.config.numLayers() * s.config.hiddenSize() * a.integer("seq");
+            j.put("model_tflops", round(flopsPerToken * tokens / median / 1e12));
             out.println(j);
         }
+    }
+
+    /**
+     * The hardware's reachable rate: a plain 8192^3 matrix product in the bench's dtype, median of 20 after 5
+     * warm-ups. Case {@code matmul:plain}; model FLOPs per second are read against it.
+     */
+    static ObjectNode matmul(Placement at) {
+        int n = 8192;
+        double[] seconds = new double[20];
+        try (PointerScope scope = new PointerScope()) {
+            Tensor x = torch.randn(new long[] {n, n}, at.options());
+            Tensor y = torch.randn(new long[] {n, n}, at.options());
+            for (int i = -5; i < seconds.length; i++) {
+                try (PointerScope inner = new PointerScope()) {
+                    if (at.isCuda()) {
+                        Cuda.synchronize(at);
+                    }
+                    long t0 = System.nanoTime();
+                    torch.matmul(x, y);
+                    if (at.isCuda()) {
+                        Cuda.synchronize(at);
+                    }
+                    if (i >= 0) {
+                        seconds[i] = (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+            }
+        }
+        Arrays.sort(seconds);
+        ObjectNode j = new ObjectMapper().createObjectNode();
+        j.put("impl", "lomo-spark");
+        j.put("case", "matmul");
+        j.put("n", n);
+        j.put("dtype", at.dtypeName());
+        j.put("step_s", seconds[seconds.length / 2]);
+        j.put("tflops", round(2.0 * n * n * n / seconds[seconds.length / 2] / 1e12));
+        j.put("device", at.device());
+        return j;
     }
 
     private static int bytesPerElement(String dtype) {

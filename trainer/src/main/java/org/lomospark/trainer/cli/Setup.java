@@ -34,6 +34,7 @@ final class Setup implements AutoCloseable {
         d.put("model", "tiny");          // preset name (tiny, demo, 100m, llama-7b, ...) or a config.json path
         d.put("init-from", "");          // a Hugging Face checkpoint directory to start from; empty = random init
         d.put("device", "cpu");          // cpu or cuda[:N]
+        d.put("init-on", "device");      // random init drawn on the device (fast) or on cpu (same weights on any device)
         d.put("dtype", "f32");           // f32, bf16 (no scaler needed) or f16 (dynamic loss scaling)
         d.put("optimizer", "lomo");      // lomo, adalomo (fused); sgd, adamw (full-backward baselines)
         d.put("strategy", "block");      // block (recompute, least memory, accumulates) or hook (faster, more activations)
@@ -76,7 +77,7 @@ final class Setup implements AutoCloseable {
         this.config = modelArg.endsWith(".json") ? LlamaConfig.fromJson(Path.of(modelArg)) : LlamaConfig.preset(modelArg);
         this.placement = Placement.parse(a.get("device"), a.get("dtype"));
         if (a.get("init-from").isEmpty()) {
-            this.model = LlamaModel.create(config, placement, a.integer("seed"));
+            this.model = LlamaModel.create(config, placement, a.integer("seed"), initOnCpu(a.get("init-on")));
         } else {
             try (HfCheckpoint ckpt = HfCheckpoint.open(Path.of(a.get("init-from")))) {
                 this.model = LlamaModel.load(config, placement, ckpt::read);
@@ -107,6 +108,14 @@ final class Setup implements AutoCloseable {
         long steps = a.integer("steps");
         this.schedule = LrSchedule.parse(a.get("schedule"), a.number("lr"), Math.min(a.integer("warmup"), steps), steps,
                 a.number("min-lr"));
+    }
+
+    private static boolean initOnCpu(String where) {
+        return switch (where) {
+            case "device" -> false;
+            case "cpu" -> true;
+            default -> throw new IllegalArgumentException("--init-on must be device or cpu, got '" + where + "'");
+        };
     }
 
     static Path runDir(Args a) throws IOException {

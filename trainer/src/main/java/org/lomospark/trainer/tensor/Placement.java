@@ -81,8 +81,14 @@ public record Placement(String device, ScalarType dtype) {
         return Tensors.options(other, torchDevice());
     }
 
+    /** Set once the CUDA natives are loaded and a device was seen; never reset. */
+    private static volatile boolean cudaReady;
+
     /** Loads the CUDA half of libtorch: its hooks register on load, so it must happen before any CUDA query. */
     private static void requireCuda() {
+        if (cudaReady) {
+            return;
+        }
         try {
             Loader.load(Class.forName("org.bytedeco.pytorch.global.torch_cuda"));
         } catch (ClassNotFoundException | UnsatisfiedLinkError e) {
@@ -91,5 +97,6 @@ public record Placement(String device, ScalarType dtype) {
         if (!torch.cuda_is_available()) {
             throw new IllegalStateException("device cuda requested but no CUDA device is visible");
         }
+        cudaReady = true;
     }
 }
