@@ -37,6 +37,7 @@ final class Bench {
         d.put("cases", "lomo:block,lomo:hook,sgd:full,adamw:full");
         d.put("warmup-steps", "2");
         d.put("repeat", "5");
+        d.put("profile", "false");     // after the timed steps, 2 more with a device barrier at every phase
         return d;
     }
 
@@ -112,6 +113,23 @@ final class Bench {
             }
             Arrays.sort(seconds);
             double median = seconds[repeat / 2];
+            ObjectNode phases = null;
+            if (a.flag("profile")) {
+                int profiled = 2;
+                s.clock.switchOn();
+                for (int i = 0; i < profiled; i++) {
+                    List<Batch> batches = new ArrayList<>();
+                    for (int m = 0; m < a.integer("micro-batches"); m++) {
+                        batches.add(s.data.batch(m));
+                    }
+                    s.step.step(batches, warmup + repeat + i + 1, s.schedule.lr(warmup + repeat));
+                    batches.forEach(Batch::close);
+                }
+                phases = new ObjectMapper().createObjectNode();
+                for (var e : new java.util.TreeMap<>(s.clock.totals()).entrySet()) {
+                    phases.put(e.getKey(), round(e.getValue() / profiled));
+                }
+            }
             long tokens = (long) a.integer("batch") * a.integer("seq") * a.integer("micro-batches");
             long params = s.config.parameterCount();
             ObjectNode j = new ObjectMapper().createObjectNode();
@@ -134,6 +152,9 @@ final class Bench {
             // (halved for the causal mask); recomputation is not counted, as MFU conventions do
             double flopsPerToken = 6.0 * params + 6.0 * s.config.numLayers() * s.config.hiddenSize() * a.integer("seq");
             j.put("model_tflops", round(flopsPerToken * tokens / median / 1e12));
+            if (phases != null) {
+                j.set("phases_s", phases);
+            }
             out.println(j);
         }
     }

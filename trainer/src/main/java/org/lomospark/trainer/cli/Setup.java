@@ -11,6 +11,7 @@ import org.lomospark.trainer.data.TokenFile;
 import org.lomospark.trainer.data.TokenSource;
 import org.lomospark.trainer.engine.FullBackwardStep;
 import org.lomospark.trainer.engine.FusedStep;
+import org.lomospark.trainer.engine.PhaseClock;
 import org.lomospark.trainer.engine.Strategy;
 import org.lomospark.trainer.engine.TrainStep;
 import org.lomospark.trainer.io.HfCheckpoint;
@@ -56,6 +57,7 @@ final class Setup implements AutoCloseable {
         d.put("log-every", "10");
         d.put("save-every", "0");        // 0 = only at the end (when --out is set)
         d.put("out", "");                // run directory for checkpoints; resumes from the newest one there
+        d.put("metrics", "");            // append one JSON line per step to this file
         return d;
     }
 
@@ -68,6 +70,7 @@ final class Setup implements AutoCloseable {
     final BaselineOptimizer baseline;
     final DynamicLossScaler scaler;
     final LrSchedule schedule;
+    final PhaseClock clock;
 
     Setup(Args a) throws IOException {
         if (a.integer("threads") > 0) {
@@ -88,6 +91,7 @@ final class Setup implements AutoCloseable {
         this.data = a.get("data").equals("synthetic")
                 ? new SyntheticSequences(a.integer("seed"), batch, seq, config.vocabSize())
                 : new TokenFile(Path.of(a.get("data")), batch, seq, config.vocabSize());
+        this.clock = new PhaseClock(placement);
         this.scaler = placement.dtype() == torch.ScalarType.Half ? new DynamicLossScaler(65536, 2, 1000, 1) : null;
         double wd = a.number("weight-decay");
         String opt = a.get("optimizer");
@@ -95,7 +99,7 @@ final class Setup implements AutoCloseable {
             case "lomo", "adalomo" -> {
                 this.fused = opt.equals("lomo") ? new Lomo(wd, a.number("clip-value")) : AdaLomo.defaults(wd);
                 this.baseline = null;
-                this.step = new FusedStep(model, Strategy.parse(a.get("strategy"), a.flag("offload")), fused,
+                this.step = new FusedStep(model, Strategy.parse(a.get("strategy"), a.flag("offload"), clock), fused,
                         a.number("clip-norm"), scaler);
             }
             case "sgd", "adamw" -> {

@@ -1,6 +1,7 @@
 package org.lomospark.trainer.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.lomospark.trainer.engine.StepResult;
@@ -48,7 +49,8 @@ public final class TrainerCli {
                     s.step.strategy(), s.data.describe());
             TrainLoop loop = new TrainLoop(s.model, s.step, s.fused, s.scaler, s.data, s.schedule,
                     new TrainLoop.Plan(a.integer("steps"), a.integer("micro-batches"), a.integer("log-every"),
-                            a.integer("save-every"), Setup.runDir(a)),
+                            a.integer("save-every"), Setup.runDir(a),
+                            a.get("metrics").isEmpty() ? null : Path.of(a.get("metrics"))),
                     out);
             return loop.run();
         }

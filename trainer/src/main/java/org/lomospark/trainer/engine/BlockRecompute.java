@@ -28,7 +28,12 @@ import org.lomospark.trainer.tensor.Placement;
  * <p>With several micro-batches every block first sees all of them (their gradients summed) before its
  * update: true gradient accumulation, which a backward hook cannot give.
  */
-public record BlockRecompute(boolean offloadActivations) implements Strategy {
+public record BlockRecompute(boolean offloadActivations, PhaseClock clock) implements Strategy {
+
+    /** Without profiling. */
+    public BlockRecompute(boolean offloadActivations) {
+        this(offloadActivations, null);
+    }
 
     @Override
     public String name() {
@@ -42,18 +47,21 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
 
     @Override
     public Passes forward(LlamaModel model, List<Batch> microBatches) {
-        return new Forward(model, microBatches, offloadActivations);
+        return new Forward(model, microBatches, offloadActivations, clock == null ? new PhaseClock(model.placement()) : clock);
     }
 
     private static final class Forward implements Passes {
         private final LlamaModel model;
+        private final PhaseClock clock;
         private final List<MicroBatch> batches = new ArrayList<>();
 
         /** One micro-batch's tensors on the device and the inputs saved for every block (plus the last output). */
         private record MicroBatch(Tensor ids, Tensor targets, ForwardContext ctx, List<Tensor> saved) {}
 
-        Forward(LlamaModel model, List<Batch> microBatches, boolean offload) {
+        Forward(LlamaModel model, List<Batch> microBatches, boolean offload, PhaseClock clock) {
             this.model = model;
+            this.clock = clock;
+            clock.start();
             Placement at = model.placement();
             for (Batch b : microBatches) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
@@ -81,6 +89,7 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                     batches.add(new MicroBatch(ids, targets, ctx, saved));
                 }
             }
+            clock.lap("forward");
         }
 
         @Override
@@ -88,6 +97,7 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
             Map<String, Tensor> params = model.namedParameters();
             List<Tensor> dHidden = new ArrayList<>();
             List<Tensor> losses = new ArrayList<>();
+            clock.start();
             try (Gradients grads = new Gradients()) {
                 for (MicroBatch mb : batches) {
                     var r = model.head().backward(last(mb.saved), mb.targets, lossWeight, grads);
@@ -98,6 +108,7 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                 if (!model.head().tied()) {
                     deliver(grads, sink, params, "lm_head.weight");
                 }
+                clock.lap("head");
                 List<DecoderBlock> blocks = model.blocks();
                 for (int i = blocks.size() - 1; i >= 0; i--) {
                     DecoderBlock block = blocks.get(i);
@@ -119,9 +130,11 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                             dHidden.set(m, Native.keep(new Tensor(g.get(0))));
                         }
                     }
+                    clock.lap("blocks-recompute-and-grad");
                     for (String name : blockParams.keySet()) {
                         deliver(grads, sink, params, name);
                     }
+                    clock.lap("blocks-update");
                 }
                 Tensor embedding = model.embeddingWeight();
                 for (int m = 0; m < batches.size(); m++) {
@@ -133,6 +146,7 @@ public record BlockRecompute(boolean offloadActivations) implements Strategy {
                     }
                 }
                 deliver(grads, sink, params, LlamaModel.EMBED);
+                clock.lap("embedding");
             } finally {
                 Native.closeAll(dHidden);
             }

@@ -19,10 +19,10 @@ public sealed interface Strategy permits BlockRecompute, HookBackward {
     /** Whether several micro-batches can share one update (gradient accumulation). */
     boolean accumulates();
 
-    /** Parses "block" / "hook". */
-    static Strategy parse(String name, boolean offloadActivations) {
+    /** Parses "block" / "hook"; {@code clock} (may be null) profiles the block strategy's phases. */
+    static Strategy parse(String name, boolean offloadActivations, PhaseClock clock) {
         return switch (name) {
-            case "block", "block-recompute" -> new BlockRecompute(offloadActivations);
+            case "block", "block-recompute" -> new BlockRecompute(offloadActivations, clock);
             case "hook" -> {
                 if (offloadActivations) {
                     throw new IllegalArgumentException("offload_activations needs strategy block: strategy hook keeps "

@@ -2,7 +2,10 @@ package org.lomospark.trainer.engine;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +23,11 @@ import org.lomospark.trainer.optim.LrSchedule;
  */
 public final class TrainLoop {
     /** What the loop needs besides the model and the step. */
-    public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Path runDir) {}
+    /**
+     * @param runDir checkpoints go here, and a run resumes from the newest one; null for none
+     * @param metrics one JSON line per step is appended here; null for none
+     */
+    public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Path runDir, Path metrics) {}
 
     private final LlamaModel model;
     private final TrainStep trainStep;
@@ -58,6 +65,14 @@ public final class TrainLoop {
             out.printf("resumed from %s at step %d%n", resumeFrom.get(), step);
         }
         List<StepResult> results = new ArrayList<>();
+        try (PrintStream metrics = plan.metrics() == null ? null : new PrintStream(Files.newOutputStream(plan.metrics(),
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
+            loop(step, position, results, metrics);
+        }
+        return results;
+    }
+
+    private void loop(long step, long position, List<StepResult> results, PrintStream metrics) throws IOException {
         long started = System.nanoTime();
         long tokensSinceLog = 0;
         long lastLog = started;
@@ -71,6 +86,12 @@ public final class TrainLoop {
                 StepResult r = trainStep.step(batches, step, schedule.lr(step));
                 results.add(r);
                 tokensSinceLog += r.tokens();
+                if (metrics != null) {
+                    metrics.printf("{\"step\":%d,\"loss\":%.6f,\"lr\":%.6g,\"tokens\":%d,\"skipped\":%b,\"grad_norm\":%s,"
+                            + "\"loss_scale\":%.1f,\"elapsed_s\":%.3f}%n", step, r.loss(), schedule.lr(step), r.tokens(),
+                            r.skipped(), Double.isNaN(r.gradNorm()) ? "null" : String.format("%.6g", r.gradNorm()),
+                            r.lossScale(), (System.nanoTime() - started) / 1e9);
+                }
             } finally {
                 batches.forEach(Batch::close);
             }
@@ -91,6 +112,5 @@ public final class TrainLoop {
                 out.printf("checkpoint %s%n", saved);
             }
         }
-        return results;
     }
 }

@@ -21,16 +21,20 @@ final class Fp32 {
      * largest tensors (embedding and head gradients are vocabulary x hidden).
      */
     static Tensor gradient(String name, Tensor param, Tensor grad, double scale) {
-        if (!Arrays.equals(Tensors.shape(param), Tensors.shape(grad))) {
-            throw new IllegalArgumentException("gradient of " + name + " has shape " + Arrays.toString(Tensors.shape(grad))
-                    + ", the parameter " + Arrays.toString(Tensors.shape(param)));
-        }
+        checkShape(name, param, grad);
         boolean reusable = Tensors.dtype(grad) == ScalarType.Float && grad.device().equals(param.device());
         Tensor g = reusable ? grad : grad.to(param.device(), ScalarType.Float, false, false, new MemoryFormatOptional());
         if (scale != 1.0) {
             g.mul_(new Scalar(scale));
         }
         return g;
+    }
+
+    static void checkShape(String name, Tensor param, Tensor grad) {
+        if (!Arrays.equals(Tensors.shape(param), Tensors.shape(grad))) {
+            throw new IllegalArgumentException("gradient of " + name + " has shape " + Arrays.toString(Tensors.shape(grad))
+                    + ", the parameter " + Arrays.toString(Tensors.shape(param)));
+        }
     }
 
     /** The parameter itself when it is fp32 (updated in place), else a new fp32 copy to pass to {@link #writeBack}. */
