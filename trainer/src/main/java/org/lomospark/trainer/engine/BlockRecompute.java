@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -53,16 +51,22 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
     private static final class Forward implements Passes {
         private final LlamaModel model;
         private final PhaseClock clock;
+        private final HostActivations parked;
         private final List<MicroBatch> batches = new ArrayList<>();
 
-        /** One micro-batch's tensors on the device and the inputs saved for every block (plus the last output). */
-        private record MicroBatch(Tensor ids, Tensor targets, ForwardContext ctx, List<Tensor> saved) {}
+        /**
+         * One micro-batch's tensors on the device and the inputs saved for every block, plus the last block's
+         * output at the end. A parked input is null in {@code saved} and has its host slot in {@code slots}.
+         */
+        private record MicroBatch(Tensor ids, Tensor targets, ForwardContext ctx, List<Tensor> saved, int[] slots) {}
 
         Forward(LlamaModel model, List<Batch> microBatches, boolean offload, PhaseClock clock) {
             this.model = model;
             this.clock = clock;
-            clock.start();
             Placement at = model.placement();
+            // Offloading means something only on a GPU: on the CPU the inputs are in host memory already.
+            this.parked = offload && at.isCuda() ? new HostActivations(at) : null;
+            clock.start();
             for (Batch b : microBatches) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
                     Tensor ids = Native.keep(b.inputIds().to(at.torchDevice(), torch.ScalarType.Long));
@@ -71,22 +75,26 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                     ForwardContext ctx = new ForwardContext(Native.keep(c.cos()), Native.keep(c.sin()),
                             c.mask() == null ? null : Native.keep(c.mask()));
                     List<Tensor> saved = new ArrayList<>();
+                    int[] slots = new int[model.blocks().size()];
                     Tensor h = Native.keep(model.embed(ids));
                     for (DecoderBlock block : model.blocks()) {
+                        if (parked != null) {
+                            slots[block.index()] = parked.park(h);
+                        }
                         Tensor next;
                         try (PointerScope blockScope = new PointerScope()) {
                             next = Native.keep(block.forward(h, ctx));
                         }
-                        if (offload && at.isCuda()) {
-                            saved.add(Native.keep(toHost(h)));
-                            h.close();
+                        if (parked != null) {
+                            h.close(); // the copy stream holds it until the copy has read it
+                            saved.add(null);
                         } else {
                             saved.add(h);
                         }
                         h = next;
                     }
                     saved.add(h); // the head's input stays on the device
-                    batches.add(new MicroBatch(ids, targets, ctx, saved));
+                    batches.add(new MicroBatch(ids, targets, ctx, saved, slots));
                 }
             }
             clock.lap("forward");
@@ -116,7 +124,7 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                     for (int m = 0; m < batches.size(); m++) {
                         try (PointerScope scope = new PointerScope()) {
                             MicroBatch mb = batches.get(m);
-                            Tensor x = toDevice(mb.saved.get(i), model.placement()).detach().requires_grad_(true);
+                            Tensor x = input(mb, i).detach().requires_grad_(true);
                             Tensor y = block.forward(x, mb.ctx);
                             TensorVector inputs = new TensorVector(x); // in the scope: it holds x's storage
                             blockParams.values().forEach(inputs::push_back);
@@ -128,6 +136,9 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                             }
                             dHidden.get(m).close();
                             dHidden.set(m, Native.keep(new Tensor(g.get(0))));
+                            if (parked != null) {
+                                parked.release(mb.slots[i]);
+                            }
                         }
                     }
                     clock.lap("blocks-recompute-and-grad");
@@ -167,6 +178,10 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             }
         }
 
+        private Tensor input(MicroBatch mb, int block) {
+            return parked == null ? mb.saved.get(block) : parked.take(mb.slots[block]);
+        }
+
         private static Tensor last(List<Tensor> saved) {
             return saved.get(saved.size() - 1);
         }
@@ -184,17 +199,9 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                 }
             }
             batches.clear();
+            if (parked != null) {
+                parked.close();
+            }
         }
-    }
-
-    /** Block inputs parked in page-locked host memory, so copying them back can overlap compute. */
-    private static Tensor toHost(Tensor h) {
-        return h.to(new Device(torch.DeviceType.CPU), h.scalar_type().intern()).pin_memory();
-    }
-
-    private static Tensor toDevice(Tensor saved, Placement at) {
-        // non_blocking from pinned memory: the copy is queued on the stream, no host wait
-        return saved.is_cuda() == at.isCuda() ? saved
-                : saved.to(at.torchDevice(), saved.scalar_type().intern(), true, false, new MemoryFormatOptional());
     }
 }

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.optim.StateTensors.Stat;
 import org.lomospark.trainer.tensor.Tensors;
 
@@ -72,49 +73,53 @@ public final class AdaLomo implements FusedOptimizer {
 
     @Override
     public void update(String name, Tensor param, Tensor grad, UpdateContext ctx) {
+        Fp32.checkShape(name, param, grad);
         Scoped.run(() -> {
-            Tensor g = Fp32.gradient(name, param, grad, ctx.invLossScale() * ctx.clipCoef());
+            double gradScale = ctx.invLossScale() * ctx.clipCoef();
             double beta2t = 1 - Math.pow(ctx.step(), decayRate);
-            Tensor u = param.dim() == 2 ? factored(name, param, g, beta2t) : full(name, param, g, beta2t);
-            // grouped update normalization, on the device: clamp_min instead of reading RMS(u) back
-            u.div_(Fp32.rms(u).div_(new Scalar(clipThreshold)).clamp_min_(new Scalar(1.0)));
-            Tensor p32 = Fp32.workingCopy(param);
-            // relative step size from the parameter as it was before this update
-            Tensor lrEff = Fp32.rms(p32).clamp_min_(new Scalar(eps2)).mul_(new Scalar(ctx.lr()));
-            if (weightDecay != 0) {
-                p32.mul_(lrEff.mul(new Scalar(-weightDecay)).add_(new Scalar(1.0)));
+            // u in fp32; the gradient is read in its own dtype and every product is promoted to fp32
+            Tensor u = param.dim() == 2 ? factored(name, param, grad, gradScale, beta2t)
+                    : full(name, param, grad, gradScale, beta2t);
+            // relative step size from the parameter as it is before this update; all on the device, no reads back
+            Tensor lrEff = Fp32.rms(param).clamp_min_(new Scalar(eps2)).mul_(new Scalar(ctx.lr()));
+            // grouped update normalization folded into the step: lr_eff / max(1, RMS(u) / clip_threshold)
+            Tensor step = lrEff.div(Fp32.rms(u).div_(new Scalar(clipThreshold)).clamp_min_(new Scalar(1.0)));
+            if (weightDecay == 0) {
+                // p - step * u in one pass: a bf16 parameter with an fp32 operand computes in fp32, rounds once
+                param.addcmul_(u, step, new Scalar(-1.0));
+            } else {
+                // p (1 - lr_eff wd) - step u = p - (step u + lr_eff wd p)
+                param.sub_(u.mul_(step).addcmul_(param, lrEff, new Scalar(weightDecay)));
             }
-            p32.addcmul_(u, lrEff, new Scalar(-1.0));
-            Fp32.writeBack(p32, param);
         });
     }
 
-    /** Updates the row and column stats and turns g into u, in place. */
-    private Tensor factored(String name, Tensor param, Tensor g, double beta2t) {
+    /**
+     * {@code u = g / sqrt(outer(r, c) / mean(r))} with the factored second moment, as a (m, 1) times a (1, n)
+     * factor on the gradient: no (m, n) outer product and no fp32 copy of the gradient besides u itself.
+     */
+    private Tensor factored(String name, Tensor param, Tensor grad, double gradScale, double beta2t) {
         long m = param.size(0);
         long n = param.size(1);
         List<Tensor> stats = state.of(name, param, new Stat("row", m), new Stat("col", n));
-        // mean of g^2 along a dim from the vector norms: no (m, n) temporary for G
-        Tensor rowMean = g.norm(new ScalarOptional(new Scalar(2.0)), new long[] {1}, false)
-                .square_().div_(new Scalar((double) n)).add_(new Scalar(eps1));                       // (m)
-        Tensor colMean = g.norm(new ScalarOptional(new Scalar(2.0)), new long[] {0}, false)
-                .square_().div_(new Scalar((double) m)).add_(new Scalar(eps1));                       // (n)
+        // mean of g^2 along a dim from fp32-accumulated vector norms: no (m, n) temporary for G
+        double sq = gradScale * gradScale;
+        Tensor rowMean = Fp32.norm(grad, 1).square_().mul_(new Scalar(sq / n)).add_(new Scalar(eps1)); // (m)
+        Tensor colMean = Fp32.norm(grad, 0).square_().mul_(new Scalar(sq / m)).add_(new Scalar(eps1)); // (n)
         Tensor row = ema(stats.get(0), rowMean, beta2t);
         Tensor col = ema(stats.get(1), colMean, beta2t);
-        // 1 / sqrt(outer(r, c) / mean(r)) as a (m, 1) times a (1, n) factor: no (m, n) outer product
-        Tensor rowFactor = row.div(row.mean()).rsqrt_().unsqueeze(1);                                  // (m, 1)
-        Tensor colFactor = col.rsqrt().unsqueeze(0);                                                   // (1, n)
-        return g.mul_(rowFactor).mul_(colFactor);
+        Tensor rowFactor = row.div(row.mean()).rsqrt_().mul_(new Scalar(gradScale)).unsqueeze(1); // (m, 1)
+        Tensor colFactor = col.rsqrt().unsqueeze(0); // (1, n)
+        return torch.mul(grad, rowFactor).mul_(colFactor); // (m, n) fp32
     }
 
-    /** Updates the full second moment and turns g into u, in place. */
-    private Tensor full(String name, Tensor param, Tensor g, double beta2t) {
+    private Tensor full(String name, Tensor param, Tensor grad, double gradScale, double beta2t) {
+        Tensor g = Fp32.gradient(name, param, grad, gradScale);
         Tensor v = state.of(name, param, new Stat("v", Tensors.shape(param))).get(0);
         ema(v, g.square().add_(new Scalar(eps1)), beta2t);
         return g.div_(v.sqrt());
     }
 
-    /** {@code stat = beta2t * stat + (1 - beta2t) * value}, in place. */
     private static Tensor ema(Tensor stat, Tensor value, double beta2t) {
         return stat.mul_(new Scalar(beta2t)).add_(value, new Scalar(1 - beta2t));
     }

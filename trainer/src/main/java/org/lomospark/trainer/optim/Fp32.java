@@ -4,6 +4,9 @@ import java.util.Arrays;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.LongArrayRefOptional;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.lomospark.trainer.tensor.Tensors;
 
@@ -49,8 +52,15 @@ final class Fp32 {
         }
     }
 
-    /** {@code sqrt(mean(t^2))} as a 0-dim tensor on t's device: no value comes back to the host. */
+    /** {@code sqrt(mean(t^2))} in fp32 as a 0-dim tensor on t's device: no value comes back to the host. */
     static Tensor rms(Tensor t) {
-        return t.norm().div_(new Scalar(Math.sqrt(t.numel())));
+        return torch.linalg_vector_norm(t, new Scalar(2.0), new LongArrayRefOptional(), false,
+                new ScalarTypeOptional(ScalarType.Float)).div_(new Scalar(Math.sqrt(t.numel())));
+    }
+
+    /** L2 norms along {@code dim}, accumulated in fp32 whatever t's dtype. */
+    static Tensor norm(Tensor t, long dim) {
+        return torch.linalg_vector_norm(t, new Scalar(2.0), new long[] {dim}, false,
+                new ScalarTypeOptional(ScalarType.Float));
     }
 }
