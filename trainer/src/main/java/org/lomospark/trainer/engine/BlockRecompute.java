@@ -3,6 +3,7 @@ package org.lomospark.trainer.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -25,6 +26,10 @@ import org.lomospark.trainer.tensor.Placement;
  *
  * <p>With several micro-batches every block first sees all of them (their gradients summed) before its
  * update: true gradient accumulation, which a backward hook cannot give.
+ *
+ * <p>With {@code offloadActivations} on a GPU the checkpoints go to pinned host memory ({@link HostActivations})
+ * and there are two per block, before each residual half: the GPU then holds one half-block's activations and
+ * gradients at a time, which is what brings the peak within a few hundred MiB of the weights.
  */
 public record BlockRecompute(boolean offloadActivations, PhaseClock clock) implements Strategy {
 
@@ -75,20 +80,26 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                     ForwardContext ctx = new ForwardContext(Native.keep(c.cos()), Native.keep(c.sin()),
                             c.mask() == null ? null : Native.keep(c.mask()));
                     List<Tensor> saved = new ArrayList<>();
-                    int[] slots = new int[model.blocks().size()];
+                    int[] slots = new int[2 * model.blocks().size()];
                     Tensor h = Native.keep(model.embed(ids));
                     for (DecoderBlock block : model.blocks()) {
-                        if (parked != null) {
-                            slots[block.index()] = parked.park(h);
-                        }
                         Tensor next;
-                        try (PointerScope blockScope = new PointerScope()) {
-                            next = Native.keep(block.forward(h, ctx));
-                        }
                         if (parked != null) {
+                            // two checkpoints a block, before each residual half: the backward then holds one
+                            // half's activations and gradients at a time, and the host holds the inputs
+                            int i = block.index();
+                            slots[2 * i] = parked.park(h);
+                            try (PointerScope blockScope = new PointerScope()) {
+                                Tensor mid = block.attentionHalf(h, ctx);
+                                slots[2 * i + 1] = parked.park(mid);
+                                next = Native.keep(block.mlpHalf(mid));
+                            }
                             h.close(); // the copy stream holds it until the copy has read it
                             saved.add(null);
                         } else {
+                            try (PointerScope blockScope = new PointerScope()) {
+                                next = Native.keep(block.forward(h, ctx));
+                            }
                             saved.add(h);
                         }
                         h = next;
@@ -119,33 +130,33 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                 clock.lap("head");
                 List<DecoderBlock> blocks = model.blocks();
                 for (int i = blocks.size() - 1; i >= 0; i--) {
-                    DecoderBlock block = blocks.get(i);
-                    Map<String, Tensor> blockParams = block.parameters();
-                    for (int m = 0; m < batches.size(); m++) {
-                        try (PointerScope scope = new PointerScope()) {
-                            MicroBatch mb = batches.get(m);
-                            Tensor x = input(mb, i).detach().requires_grad_(true);
-                            Tensor y = block.forward(x, mb.ctx);
-                            TensorVector inputs = new TensorVector(x); // in the scope: it holds x's storage
-                            blockParams.values().forEach(inputs::push_back);
-                            TensorVector g = torch.grad(new TensorVector(y), inputs, new TensorVector(dHidden.get(m)),
-                                    new BoolOptional(false), false, false);
-                            int k = 1;
-                            for (String name : blockParams.keySet()) {
-                                grads.add(name, g.get(k++));
-                            }
-                            dHidden.get(m).close();
-                            dHidden.set(m, Native.keep(new Tensor(g.get(0))));
-                            if (parked != null) {
-                                parked.release(mb.slots[i]);
+                    for (Segment segment : segments(blocks.get(i))) {
+                        for (int m = 0; m < batches.size(); m++) {
+                            try (PointerScope scope = new PointerScope()) {
+                                MicroBatch mb = batches.get(m);
+                                Tensor x = input(mb, segment.checkpoint).detach().requires_grad_(true);
+                                Tensor y = segment.forward.apply(x, mb.ctx);
+                                TensorVector inputs = new TensorVector(x); // in the scope: it holds x's storage
+                                segment.params.values().forEach(inputs::push_back);
+                                TensorVector g = torch.grad(new TensorVector(y), inputs,
+                                        new TensorVector(dHidden.get(m)), new BoolOptional(false), false, false);
+                                int k = 1;
+                                for (String name : segment.params.keySet()) {
+                                    grads.add(name, g.get(k++));
+                                }
+                                dHidden.get(m).close();
+                                dHidden.set(m, Native.keep(new Tensor(g.get(0))));
+                                if (parked != null) {
+                                    parked.release(mb.slots[segment.checkpoint]);
+                                }
                             }
                         }
+                        clock.lap("blocks-recompute-and-grad");
+                        for (String name : segment.params.keySet()) {
+                            deliver(grads, sink, params, name);
+                        }
+                        clock.lap("blocks-update");
                     }
-                    clock.lap("blocks-recompute-and-grad");
-                    for (String name : blockParams.keySet()) {
-                        deliver(grads, sink, params, name);
-                    }
-                    clock.lap("blocks-update");
                 }
                 Tensor embedding = model.embeddingWeight();
                 for (int m = 0; m < batches.size(); m++) {
@@ -178,8 +189,22 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             }
         }
 
-        private Tensor input(MicroBatch mb, int block) {
-            return parked == null ? mb.saved.get(block) : parked.take(mb.slots[block]);
+        /** A stretch of a block between two checkpoints, with the parameters it uses. */
+        private record Segment(Map<String, Tensor> params, BiFunction<Tensor, ForwardContext, Tensor> forward,
+                int checkpoint) {}
+
+        /** In backward order: the whole block, or (inputs parked on the host) its MLP half, then its attention half. */
+        private List<Segment> segments(DecoderBlock block) {
+            int i = block.index();
+            if (parked == null) {
+                return List.of(new Segment(block.parameters(), block::forward, i));
+            }
+            return List.of(new Segment(block.mlpParameters(), (h, ctx) -> block.mlpHalf(h), 2 * i + 1),
+                    new Segment(block.attentionParameters(), block::attentionHalf, 2 * i));
+        }
+
+        private Tensor input(MicroBatch mb, int checkpoint) {
+            return parked == null ? mb.saved.get(checkpoint) : parked.take(mb.slots[checkpoint]);
         }
 
         private static Tensor last(List<Tensor> saved) {

@@ -22,7 +22,16 @@ public final class DecoderBlock {
 
     /** x: (B, T, C) -> (B, T, C). */
     public Tensor forward(Tensor x, ForwardContext ctx) {
-        Tensor h = x.add(attention.forward(inputNorm.forward(x), ctx));
+        return mlpHalf(attentionHalf(x, ctx));
+    }
+
+    /** The first residual half, {@code x + attn(norm1(x))}. */
+    public Tensor attentionHalf(Tensor x, ForwardContext ctx) {
+        return x.add(attention.forward(inputNorm.forward(x), ctx));
+    }
+
+    /** The second residual half, {@code h + mlp(norm2(h))}. */
+    public Tensor mlpHalf(Tensor h) {
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
 
@@ -32,12 +41,28 @@ public final class DecoderBlock {
 
     /** This block's parameters under their Hugging Face names, in a fixed order. */
     public Map<String, Tensor> parameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        String prefix = "model.layers." + index + ".";
-        inputNorm.collect(prefix + "input_layernorm.weight", out);
-        attention.collect(prefix + "self_attn.", out);
-        postAttentionNorm.collect(prefix + "post_attention_layernorm.weight", out);
-        mlp.collect(prefix + "mlp.", out);
+        Map<String, Tensor> out = attentionParameters();
+        out.putAll(mlpParameters());
         return out;
+    }
+
+    /** The parameters of {@link #attentionHalf}. */
+    public Map<String, Tensor> attentionParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        inputNorm.collect(prefix() + "input_layernorm.weight", out);
+        attention.collect(prefix() + "self_attn.", out);
+        return out;
+    }
+
+    /** The parameters of {@link #mlpHalf}. */
+    public Map<String, Tensor> mlpParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        postAttentionNorm.collect(prefix() + "post_attention_layernorm.weight", out);
+        mlp.collect(prefix() + "mlp.", out);
+        return out;
+    }
+
+    private String prefix() {
+        return "model.layers." + index + ".";
     }
 }

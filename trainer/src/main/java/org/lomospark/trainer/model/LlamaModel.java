@@ -63,7 +63,7 @@ public final class LlamaModel implements AutoCloseable {
         this.blocks = Collections.unmodifiableList(layers);
         RmsNorm finalNorm = new RmsNorm(source.norm("model.norm.weight", d), config.rmsNormEps());
         Tensor projection = config.tieWordEmbeddings() ? embedding : source.weight("lm_head.weight", config.vocabSize(), d);
-        this.head = new LmHead(finalNorm, projection, config.tieWordEmbeddings(), config.vocabSize());
+        this.head = new LmHead(finalNorm, projection, config.tieWordEmbeddings(), config.vocabSize(), placement.isCuda());
         this.rotary = new RotaryEmbedding(config);
         Map<String, Tensor> all = new LinkedHashMap<>();
         all.put(EMBED, embedding);

@@ -28,13 +28,15 @@ public final class LmHead {
     private final boolean tied;
     private final long chunkRows;
 
-    LmHead(RmsNorm norm, Tensor weight, boolean tied, int vocabSize) {
+    LmHead(RmsNorm norm, Tensor weight, boolean tied, int vocabSize, boolean onGpu) {
         this.norm = norm;
         this.weight = weight;
         this.tied = tied;
-        // About 32 MiB of fp32 logits per chunk (262 rows of a 32000 vocabulary): wide enough for an efficient
-        // matmul, and the chunk's logits, their gradient and the softmax buffer stay small next to the weights.
-        this.chunkRows = Math.max(64, (8L << 20) / vocabSize);
+        // fp32 logits per chunk: 256 MiB on a GPU (2048 rows of a 32000 vocabulary: few, large kernels; the chunk
+        // is freed before any block's backward, where the step's peak is), 32 MiB on the CPU (262 rows: the
+        // logits, their gradient and the softmax stay small next to the weights).
+        long elements = onGpu ? 64L << 20 : 8L << 20;
+        this.chunkRows = Math.max(64, elements / vocabSize);
     }
 
     /** True when the projection shares its weight with the token embedding. */
