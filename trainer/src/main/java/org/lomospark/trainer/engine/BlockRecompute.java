@@ -57,6 +57,8 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
         private final LlamaModel model;
         private final PhaseClock clock;
         private final HostActivations parked;
+        private final UpdateStream updates;
+        private boolean closed;
         private final List<MicroBatch> batches = new ArrayList<>();
 
         /**
@@ -71,6 +73,7 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             Placement at = model.placement();
             // Offloading means something only on a GPU: on the CPU the inputs are in host memory already.
             this.parked = offload && at.isCuda() ? new HostActivations(at) : null;
+            this.updates = at.isCuda() ? new UpdateStream() : null;
             clock.start();
             for (Batch b : microBatches) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
@@ -152,8 +155,17 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                             }
                         }
                         clock.lap("blocks-recompute-and-grad");
-                        for (String name : segment.params.keySet()) {
-                            deliver(grads, sink, params, name);
+                        if (updates != null) {
+                            updates.enter();
+                        }
+                        try {
+                            for (String name : segment.params.keySet()) {
+                                deliver(grads, sink, params, name, updates);
+                            }
+                        } finally {
+                            if (updates != null) {
+                                updates.exit();
+                            }
                         }
                         clock.lap("blocks-update");
                     }
@@ -168,6 +180,9 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                     }
                 }
                 deliver(grads, sink, params, LlamaModel.EMBED);
+                if (updates != null) {
+                    updates.join(); // the next forward, and any read of the weights, comes after every update
+                }
                 clock.lap("embedding");
             } finally {
                 Native.closeAll(dHidden);
@@ -184,7 +199,15 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
         }
 
         private static void deliver(Gradients grads, GradSink sink, Map<String, Tensor> params, String name) {
+            deliver(grads, sink, params, name, null);
+        }
+
+        private static void deliver(Gradients grads, GradSink sink, Map<String, Tensor> params, String name,
+                UpdateStream updates) {
             try (Tensor g = grads.take(name)) {
+                if (updates != null) {
+                    updates.hold(g); // freed below on the compute side, read by the update stream
+                }
                 sink.accept(name, params.get(name), g);
             }
         }
@@ -227,6 +250,10 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             if (parked != null) {
                 parked.close();
             }
+            if (updates != null && !closed) {
+                updates.close();
+            }
+            closed = true;
         }
     }
 }
