@@ -19,6 +19,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 # 7B, 512 x 8 (paper Table 1)
 ours --model llama-7b --seq 512 --batch 8 --cases lomo:block --profile true
 ours --model llama-7b --seq 512 --batch 8 --cases lomo:block --offload true --profile true
+ours --model llama-7b --seq 512 --batch 8 --cases lomo:hook
 ref --model llama-7b --seq 512 --batch 8 --ref native
 ref --model llama-7b --seq 512 --batch 8 --ref authors
 # 7B, 512 x 8, two-pass norm clipping; AdaLomo

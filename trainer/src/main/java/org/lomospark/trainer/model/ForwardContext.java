@@ -3,7 +3,8 @@ package org.lomospark.trainer.model;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * What every block of one forward pass shares: the rotary tables and, for padded batches, the attention mask
+ * What every block of one forward pass shares: the rotary tables (cos, and sin with its first half negated) and,
+ * for padded batches, the attention mask
  * ({@code null} means plain causal attention, which lets SDPA pick its fused causal kernels).
  */
 public record ForwardContext(Tensor cos, Tensor sin, Tensor mask) {}

@@ -70,7 +70,7 @@ class AttentionTest {
             Attention attn = attention(m);
             float[] got = Tensors.toFloats(attn.forward(x, ctx));
             float[] want = naive(c, attn, x, new boolean[][] {{true, true, true, true, true, true},
-                    {true, true, true, true, false, false}}, m.context(t, null));
+                    {true, true, true, true, false, false}});
             for (int i = 0; i < got.length; i++) {
                 assertEquals(want[i], got[i], 1e-5, "element " + i);
             }
@@ -86,7 +86,7 @@ class AttentionTest {
     }
 
     /** Attention by loops: project, rotate, per (row, head, query) softmax over allowed keys, mix values, project. */
-    private static float[] naive(LlamaConfig c, Attention a, Tensor xT, boolean[][] valid, ForwardContext plain) {
+    private static float[] naive(LlamaConfig c, Attention a, Tensor xT, boolean[][] valid) {
         int b = (int) xT.size(0);
         int t = (int) xT.size(1);
         int d = c.hiddenSize();
@@ -96,10 +96,8 @@ class AttentionTest {
         double[][][][] q = project(x, Tensors.toFloats(a.wq), Tensors.toFloats(a.bq), b, t, d, nh, hs);
         double[][][][] k = project(x, Tensors.toFloats(a.wk), Tensors.toFloats(a.bk), b, t, d, c.numKvHeads(), hs);
         double[][][][] v = project(x, Tensors.toFloats(a.wv), Tensors.toFloats(a.bv), b, t, d, c.numKvHeads(), hs);
-        float[] cos = Tensors.toFloats(plain.cos());
-        float[] sin = Tensors.toFloats(plain.sin());
-        rotate(q, cos, sin);
-        rotate(k, cos, sin);
+        rotate(q, c.ropeTheta());
+        rotate(k, c.ropeTheta());
         double[] mixed = new double[b * t * nh * hs];
         for (int r = 0; r < b; r++) {
             for (int h = 0; h < nh; h++) {
@@ -157,15 +155,18 @@ class AttentionTest {
         return out;
     }
 
-    private static void rotate(double[][][][] x, float[] cos, float[] sin) {
+    /** Rotates pair (e, e + hs/2) of every head at position i by i * theta^(-2e/hs). */
+    private static void rotate(double[][][][] x, double theta) {
         for (double[][][] row : x) {
             for (int i = 0; i < row.length; i++) {
                 for (double[] head : row[i]) {
-                    int hs = head.length;
-                    double[] r = head.clone();
-                    for (int e = 0; e < hs; e++) {
-                        double rotated = e < hs / 2 ? -r[e + hs / 2] : r[e - hs / 2];
-                        head[e] = r[e] * cos[i * hs + e] + rotated * sin[i * hs + e];
+                    int half = head.length / 2;
+                    for (int e = 0; e < half; e++) {
+                        double angle = i * Math.pow(theta, -2.0 * e / head.length);
+                        double a = head[e];
+                        double b = head[e + half];
+                        head[e] = a * Math.cos(angle) - b * Math.sin(angle);
+                        head[e + half] = b * Math.cos(angle) + a * Math.sin(angle);
                     }
                 }
             }
