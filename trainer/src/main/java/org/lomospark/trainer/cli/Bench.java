@@ -93,10 +93,7 @@ final class Bench {
             }
             double[] seconds = new double[repeat];
             for (int i = 0; i < warmup + repeat; i++) {
-                List<Batch> batches = new ArrayList<>();
-                for (int m = 0; m < a.integer("micro-batches"); m++) {
-                    batches.add(s.data.batch(i * (long) a.integer("micro-batches") + m));
-                }
+                List<Batch> batches = batches(s, a, i);
                 if (cuda) {
                     Cuda.synchronize(s.placement); // host clock around device work: drain the queue first
                 }
@@ -118,10 +115,7 @@ final class Bench {
                 int profiled = 2;
                 s.clock.switchOn();
                 for (int i = 0; i < profiled; i++) {
-                    List<Batch> batches = new ArrayList<>();
-                    for (int m = 0; m < a.integer("micro-batches"); m++) {
-                        batches.add(s.data.batch(m));
-                    }
+                    List<Batch> batches = batches(s, a, warmup + repeat + i);
                     s.step.step(batches, warmup + repeat + i + 1, s.schedule.lr(warmup + repeat));
                     batches.forEach(Batch::close);
                 }
@@ -157,6 +151,16 @@ final class Bench {
             }
             out.println(j);
         }
+    }
+
+    /** The micro-batches of step {@code step} (0-based). */
+    private static List<Batch> batches(Setup s, Args a, long step) {
+        int micro = a.integer("micro-batches");
+        List<Batch> out = new ArrayList<>();
+        for (int m = 0; m < micro; m++) {
+            out.add(s.data.batch(step * micro + m));
+        }
+        return out;
     }
 
     /**

@@ -54,7 +54,10 @@ public record HookBackward() implements Strategy {
         private final Tensor output;
         private final ForwardContext ctx;
         private final PointerScope graphScope;
-        private final List<Object> hookRefs = new ArrayList<>();
+        // Hooks and the views that keep AccumulateGrad nodes alive: collected by the GC while registered, they
+        // would make backward() fail, so they stay referenced until close().
+        private final List<FunctionPostHook> hooks = new ArrayList<>();
+        private final List<Tensor> views = new ArrayList<>();
         private final Map<Node, Long> hookIds = new IdentityHashMap<>();
         private GradSink sink;
         private Tensor pendingTiedGrad;
@@ -90,7 +93,7 @@ public record HookBackward() implements Strategy {
             // only holds a weak reference to it. Both stay referenced until close().
             Tensor view = param.expand_as(param);
             Node accumulate = view.grad_fn().next_edge(0).function();
-            hookRefs.add(view);
+            views.add(view);
             FunctionPostHook hook = new FunctionPostHook() {
                 @Override
                 public TensorVector apply(TensorVector outputs, TensorVector inputs) {
@@ -109,8 +112,7 @@ public record HookBackward() implements Strategy {
                 }
             };
             hookIds.put(accumulate, accumulate.add_post_hook(hook));
-            // Hooks and nodes collected by the GC while registered make backward() fail: keep them reachable.
-            hookRefs.add(hook);
+            hooks.add(hook);
         }
 
         @Override
@@ -147,12 +149,9 @@ public record HookBackward() implements Strategy {
                 e.getKey().close();
             }
             hookIds.clear();
-            for (Object ref : hookRefs) {
-                if (ref instanceof Tensor t) {
-                    t.close();
-                }
-            }
-            hookRefs.clear();
+            Native.closeAll(views);
+            views.clear();
+            hooks.clear();
             if (pendingTiedGrad != null) {
                 pendingTiedGrad.close();
                 pendingTiedGrad = null;

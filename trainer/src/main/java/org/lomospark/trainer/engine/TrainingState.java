@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.io.HfCheckpoint;
@@ -83,7 +85,7 @@ public record TrainingState(long step, long dataPosition, DynamicLossScaler.Stat
      */
     public static TrainingState restore(Path dir, LlamaModel model, FusedOptimizer optimizer) throws IOException {
         JsonNode json = new ObjectMapper().readTree(dir.resolve(STATE).toFile());
-        try (HfCheckpoint ckpt = HfCheckpoint.open(dir); var noGrad = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir); NoGradGuard noGrad = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
                 try (Tensor stored = ckpt.read(e.getKey())) {
                     e.getValue().copy_(stored);
@@ -92,7 +94,7 @@ public record TrainingState(long step, long dataPosition, DynamicLossScaler.Stat
         }
         if (optimizer != null) {
             try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(OPTIMIZER))) {
-                Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+                Map<String, Tensor> state = new LinkedHashMap<>();
                 for (String n : f.names()) {
                     state.put(n, f.read(n));
                 }

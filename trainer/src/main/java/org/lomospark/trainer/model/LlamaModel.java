@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Native;
@@ -139,10 +141,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Mean cross-entropy over target tokens, without a graph (evaluation and tests). */
     public double meanLoss(Tensor ids, Tensor targets, Tensor attentionMask) {
-        try (PointerScope scope = new PointerScope(); var noGrad = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             Tensor h = hidden(ids, attentionMask);
             Tensor sum = head.lossSum(h, targets.to(placement.torchDevice(), torch.ScalarType.Long));
-            long count = targets.ne(new org.bytedeco.pytorch.Scalar(LmHead.IGNORE_INDEX)).sum().item().toLong();
+            long count = targets.ne(new Scalar(LmHead.IGNORE_INDEX)).sum().item().toLong();
             double value = sum.item().toDouble() / Math.max(1, count);
             sum.close();
             return value;
