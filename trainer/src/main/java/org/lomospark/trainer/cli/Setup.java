@@ -73,12 +73,12 @@ final class Setup implements AutoCloseable {
     final PhaseClock clock;
 
     Setup(Args a) throws IOException {
+        this.placement = Placement.parse(a.get("device"), a.get("dtype")); // first: it loads the CUDA natives
         if (a.integer("threads") > 0) {
             torch.set_num_threads(a.integer("threads"));
         }
         String modelArg = a.get("model");
         this.config = modelArg.endsWith(".json") ? LlamaConfig.fromJson(Path.of(modelArg)) : LlamaConfig.preset(modelArg);
-        this.placement = Placement.parse(a.get("device"), a.get("dtype"));
         if (a.get("init-from").isEmpty()) {
             this.model = LlamaModel.create(config, placement, a.integer("seed"), initOnCpu(a.get("init-on")));
         } else {

@@ -24,6 +24,11 @@ public record Placement(String device, ScalarType dtype) {
         if (dtype != ScalarType.Float && dtype != ScalarType.BFloat16 && dtype != ScalarType.Half) {
             throw new IllegalArgumentException("weight dtype must be f32, bf16 or f16, got " + dtype);
         }
+        if (device.startsWith("cuda")) {
+            // Load the CUDA natives now, before any other libtorch call: seen on a fresh host (natives being
+            // unpacked for the first time), a CPU call first left CUDA reported unavailable.
+            requireCuda();
+        }
     }
 
     public static Placement cpu(ScalarType dtype) {
