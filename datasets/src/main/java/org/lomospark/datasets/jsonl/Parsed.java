@@ -6,7 +6,6 @@ import java.nio.file.Path;
  * The outcome of one non-blank line of a JSONL file: its value, or why it was rejected.
  *
  * <pre>
- * switch (parsed) { ... }  // or:
  * if (parsed instanceof Parsed.Bad&lt;BoolQ&gt; bad) log.warn(bad.describe());
  * </pre>
  */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.lomospark.datasets.jsonl.JsonlFile;
 import org.lomospark.datasets.jsonl.Parsed;
 import org.lomospark.datasets.jsonl.RecordParser;
@@ -63,7 +64,7 @@ final class Fixture {
         Files.write(file, out.toByteArray());
         List<Parsed<T>> parsed = JsonlFile.read(file, parser);
 
-        List<Integer> nonBlank = java.util.stream.IntStream.range(0, lines.size())
+        List<Integer> nonBlank = IntStream.range(0, lines.size())
                 .filter(i -> lines.get(i).bytes().length > 0).boxed().toList();
         assertEquals(nonBlank.size(), parsed.size(), "every non-blank line is Ok or Bad, none dropped");
         for (int k = 0; k < parsed.size(); k++) {
