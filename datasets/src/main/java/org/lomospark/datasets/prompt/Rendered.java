@@ -16,6 +16,10 @@ import java.util.List;
 public record Rendered(String task, String group, String prompt, List<String> answers, int gold) {
     public Rendered {
         answers = List.copyOf(answers);
+        if (!prompt.equals(prompt.stripTrailing())) {
+            throw new IllegalArgumentException(task + " " + group + ": prompt ends in whitespace; it belongs to"
+                    + " the answers");
+        }
         if (answers.isEmpty()) {
             throw new IllegalArgumentException(task + " " + group + ": no candidate answers");
         }
