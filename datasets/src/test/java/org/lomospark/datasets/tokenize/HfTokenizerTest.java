@@ -34,6 +34,29 @@ class HfTokenizerTest {
             }
             """;
 
+    /** A BPE tokenizer.json: words end in "</w>", merged by rank into "low", "er</w>", "est</w>". */
+    private static final String BPE = """
+            {
+              "version": "1.0", "truncation": null, "padding": null,
+              "added_tokens": [
+                {"id": 0, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false,
+                 "normalized": false, "special": true},
+                {"id": 1, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false,
+                 "normalized": false, "special": true},
+                {"id": 2, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false,
+                 "normalized": false, "special": true}
+              ],
+              "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
+              "decoder": {"type": "BPEDecoder", "suffix": "</w>"},
+              "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "continuing_subword_prefix": null,
+                "end_of_word_suffix": "</w>", "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+                "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "l": 3, "o": 4, "w": 5, "e": 6, "r": 7, "s": 8, "t": 9,
+                  "w</w>": 10, "r</w>": 11, "t</w>": 12, "lo": 13, "low</w>": 14, "low": 15, "er</w>": 16,
+                  "es": 17, "est</w>": 18},
+                "merges": ["l o", "lo w</w>", "lo w", "e r</w>", "e s", "es t</w>"]}
+            }
+            """;
+
     @TempDir
     Path dir;
 
@@ -51,6 +74,18 @@ class HfTokenizerTest {
             assertArrayEquals(new int[] {3, 4, 5, 6, 3, 7, 17}, t.encode("the cat sat on the mat."));
             assertArrayEquals(new int[] {8, 0, 10}, t.encode("a zebra ran"));
             assertEquals(23, t.vocabSize());
+        }
+    }
+
+    @Test
+    void bpeMergesWordsAndDecodesBackToText() throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), BPE);
+        try (HfTokenizer t = HfTokenizer.load(dir)) {
+            assertArrayEquals(new int[] {14, 15, 16, 15, 18}, t.encode("low lower lowest"));
+            assertEquals("low lower lowest", t.decode(t.encode("low lower lowest")));
+            assertEquals(19, t.vocabSize());
+            assertEquals(1, t.bos());
+            assertEquals(2, t.eos());
         }
     }
 
