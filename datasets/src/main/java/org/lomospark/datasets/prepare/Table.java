@@ -1,0 +1,51 @@
+package org.lomospark.datasets.prepare;
+
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** The row shapes a prepare job produces; all but {@link #COUNTS} become a Parquet folder of the output. */
+enum Table {
+    /** One gold-answer sequence per training question, loss on the answer tokens. */
+    TRAIN("train", new StructType()
+            .add("task", DataTypes.StringType, false)
+            .add("id", DataTypes.StringType, false)
+            .add("tokens", ints(), false)
+            .add("loss_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false)
+            .add("length", DataTypes.IntegerType, false)),
+    /** One row per candidate answer of every val and test question; gold is -1 on test. */
+    EVAL("eval", new StructType()
+            .add("task", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("group", DataTypes.StringType, false)
+            .add("candidate", DataTypes.IntegerType, false)
+            .add("gold", DataTypes.IntegerType, false)
+            .add("tokens", ints(), false)
+            .add("answer_start", DataTypes.IntegerType, false)
+            .add("length", DataTypes.IntegerType, false)),
+    /** Every line that gave no rows, and why. */
+    QUARANTINE("quarantine", new StructType()
+            .add("file", DataTypes.StringType, false)
+            .add("line", DataTypes.LongType, false)
+            .add("reason", DataTypes.StringType, false)),
+    /** One row per source file, collected on the driver for the manifest; never written. */
+    COUNTS(null, new StructType()
+            .add("path", DataTypes.StringType, false)
+            .add("records", DataTypes.LongType, false)
+            .add("bad", DataTypes.LongType, false)
+            .add("rows", DataTypes.LongType, false)
+            .add("tokens", DataTypes.LongType, false)
+            .add("max_length", DataTypes.IntegerType, false));
+
+    final String dir;
+    final StructType schema;
+
+    Table(String dir, StructType schema) {
+        this.dir = dir;
+        this.schema = schema;
+    }
+
+    private static DataType ints() {
+        return DataTypes.createArrayType(DataTypes.IntegerType, false);
+    }
+}

@@ -1,0 +1,197 @@
+package org.lomospark.datasets.prepare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+
+/** End to end on local[2], loopback only: the shipped samples, reruns, and a fixture with broken lines. */
+class PrepareJobTest {
+    private static final List<SuperGlueTask> TASKS = List.of(SuperGlueTask.BOOLQ, SuperGlueTask.COPA,
+            SuperGlueTask.RTE);
+    private static final List<Split> SPLITS = List.of(Split.values());
+
+    private static SparkSession spark;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startSpark() {
+        spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("PrepareJobTest")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    private static String samples() throws Exception {
+        return Path.of(PrepareJobTest.class.getResource("/samples/superglue").toURI()).toString();
+    }
+
+    private static PrepareSpec spec(String input, Path out, double maxBad, boolean force) {
+        return new PrepareSpec(input, out.toString(), TASKS, SPLITS, TokenizerKind.BYTE, maxBad, force);
+    }
+
+    private static Dataset<Row> table(Path out, String name) {
+        return spark.read().parquet(out.resolve(name).toString());
+    }
+
+    private static List<String> sortedRows(Path out, String name) {
+        return table(out, name).collectAsList().stream().map(Row::toString).sorted().toList();
+    }
+
+    @Test
+    void samplesBecomeTrainEvalAndManifest() throws Exception {
+        Path out = dir.resolve("prepared");
+        Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+
+        // Parquet reads every column back as nullable: compare names and types
+        assertEquals("struct<task:string,id:string,tokens:array<int>,loss_mask:array<boolean>,length:int>",
+                table(out, "train").schema().simpleString());
+        assertEquals("struct<task:string,split:string,group:string,candidate:int,gold:int,tokens:array<int>,"
+                + "answer_start:int,length:int>", table(out, "eval").schema().simpleString());
+        assertEquals("struct<file:string,line:bigint,reason:string>", table(out, "quarantine").schema().simpleString());
+
+        // samples: 12 train, 6 val, 4 test lines per task; one training row per record, two candidates per question
+        assertEquals(36, table(out, "train").count());
+        assertEquals(3 * (6 + 4) * 2, table(out, "eval").count());
+        assertEquals(0, table(out, "quarantine").count());
+        assertEquals(4 * 2 * 3, table(out, "eval").where("split = 'test' AND gold = -1").count());
+
+        String json = Files.readString(out.resolve("manifest.json"));
+        assertTrue(json.contains("\"schema_version\" : 1") && json.contains("\"tokenizer_fingerprint\""), json);
+        assertEquals(Manifest.SCHEMA_VERSION, m.schemaVersion());
+        assertEquals("byte-utf8-v1", m.tokenizerFingerprint());
+        assertEquals(3 * 22, m.records());
+        assertEquals(0, m.bad());
+        assertEquals(36, m.trainRows());
+        assertEquals(60, m.evalRows());
+        assertEquals(9, m.sources().size());
+        for (Manifest.Source s : m.sources()) {
+            Path file = Path.of(samples(), s.task(), s.split() + ".jsonl");
+            assertEquals(Files.readAllLines(file).size(), s.records(), s::toString);
+            assertEquals(Files.size(file), s.bytes(), s::toString);
+        }
+        Row stats = table(out, "train").select("length").union(table(out, "eval").select("length"))
+                .selectExpr("sum(length)", "max(length)").first();
+        assertEquals(stats.getLong(0), m.totalTokens());
+        assertEquals(stats.getInt(1), m.maxLength());
+
+        for (Row r : table(out, "train").collectAsList()) {
+            List<Integer> tokens = r.getList(2);
+            List<Boolean> mask = r.getList(3);
+            assertEquals(tokens.size(), mask.size());
+            assertEquals(tokens.size(), r.getInt(4));
+            assertTrue(mask.contains(true), r::toString);
+            assertFalse(mask.get(0) || mask.get(mask.size() - 1), "bos and eos are never in the loss");
+        }
+    }
+
+    @Test
+    void twoRunsWriteTheSameRows() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        assertEquals(PrepareJob.run(spark, spec(samples(), a, 0.05, false)),
+                PrepareJob.run(spark, spec(samples(), b, 0.05, false)));
+        for (String t : List.of("train", "eval", "quarantine")) {
+            assertEquals(sortedRows(a, t), sortedRows(b, t), t);
+        }
+    }
+
+    @Test
+    void rerunOverAFinishedOutputIsANoOp() throws Exception {
+        Path out = dir.resolve("prepared");
+        Manifest first = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+        List<String> before = listing(out);
+        long written = Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis();
+
+        // a different spec would change the manifest: only the existing one coming back proves no work was done
+        PrepareSpec other = new PrepareSpec(samples(), out.toString(), List.of(SuperGlueTask.CB), SPLITS,
+                TokenizerKind.BYTE, 0.05, false);
+        assertEquals(first, PrepareJob.run(spark, other));
+        assertEquals(before, listing(out));
+        assertEquals(written, Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis());
+    }
+
+    @Test
+    void badLinesGoToQuarantineUnderTheLimit() throws Exception {
+        Path input = brokenBoolQ();
+        Path out = dir.resolve("prepared");
+        Manifest m = PrepareJob.run(spark, spec(input.toString(), out, 0.1, false));
+
+        assertEquals(2, m.bad());
+        List<Row> bad = table(out, "quarantine").orderBy("line").collectAsList();
+        assertEquals(2, bad.size());
+        assertTrue(bad.get(0).getString(0).endsWith("BoolQ/train.jsonl"), bad.get(0)::toString);
+        assertEquals(13, bad.get(0).getLong(1));
+        assertTrue(bad.get(0).getString(2).startsWith("not valid JSON"), bad.get(0)::toString);
+        assertEquals(15, bad.get(1).getLong(1), "the blank line 14 is counted, not quarantined");
+        assertTrue(bad.get(1).getString(2).contains("passage"), bad.get(1)::toString);
+        assertEquals(12, table(out, "train").where("task = 'BoolQ'").count());
+    }
+
+    @Test
+    void tooManyBadLinesFailAndLeaveNoOutput() throws Exception {
+        Path input = brokenBoolQ();
+        Path out = dir.resolve("prepared");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> PrepareJob.run(spark, spec(input.toString(), out, 0.025, false)));
+
+        // 2 bad among 66 good lines: BoolQ 12 train + 6 val + 4 test, the same for COPA and RTE
+        assertTrue(e.getMessage().contains("bad fraction 0.0294 (2 quarantined of 68 lines)"), e::getMessage);
+        assertTrue(e.getMessage().contains("maxBadFraction 0.0250"), e::getMessage);
+        assertTrue(e.getMessage().contains("BoolQ/train.jsonl:13: not valid JSON"), e::getMessage);
+        try (Stream<Path> top = Files.list(dir)) {
+            assertEquals(List.of("input"), top.map(p -> p.getFileName().toString()).toList(),
+                    "no output and no temporary sibling");
+        }
+    }
+
+    /** The samples with two bad lines (and a blank one) appended to BoolQ/train.jsonl. */
+    private Path brokenBoolQ() throws Exception {
+        Path input = dir.resolve("input");
+        for (SuperGlueTask task : TASKS) {
+            Files.createDirectories(input.resolve(task.dirName()));
+            for (Split split : SPLITS) {
+                Files.copy(Path.of(samples(), task.dirName(), split.fileName()),
+                        input.resolve(task.dirName()).resolve(split.fileName()));
+            }
+        }
+        Files.writeString(input.resolve("BoolQ/train.jsonl"), "{\"idx\": 12, \"question\": \n\n"
+                + "{\"idx\": 13, \"question\": \"is it\", \"label\": true}\n", StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        return input;
+    }
+
+    private static List<String> listing(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+}
