@@ -101,7 +101,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
                 vocab.put(model.get(id).get(0).asText(), id);
             }
         } else {
-            model.fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+            model.properties().forEach(e -> vocab.put(e.getKey(), e.getValue().asInt()));
         }
         for (JsonNode added : tokenizer.path("added_tokens")) {
             vocab.put(added.path("content").asText(), added.path("id").asInt());
