@@ -16,18 +16,22 @@ import org.apache.hadoop.fs.Path;
  * Its presence marks a complete output.
  *
  * <pre>
- * {"schema_version": 1, "tokenizer_fingerprint": "byte-utf8-v1", "records": 66, "bad": 0, ...,
- *  "sources": [{"task": "BoolQ", "split": "train", "path": "file:/data/BoolQ/train.jsonl", "bytes": 5120, ...}]}
+ * {"schema_version": 2, "tokenizer_fingerprint": "byte-utf8-v1", "records": 66, "bad": 0, ...,
+ *  "sources": [{"task": "BoolQ", "split": "train", "path": "file:/data/BoolQ/train.jsonl", "bytes": 5120, ...}],
+ *  "shards": [{"file": "shard-00000.arrow", "examples": 9, "tokens": 1420}, ...]}
  * </pre>
  *
  * @param records     good lines over all sources; each gave its rows
  * @param bad         quarantined lines over all sources
  * @param totalTokens tokens over all train and eval rows
  * @param maxLength   the longest row, in tokens
+ * @param shards      the {@link TrainShard} files under {@code shards/}, in shard order; their count is the size
  */
 public record Manifest(int schemaVersion, String tokenizerFingerprint, int vocabSize, long records, long bad,
-                       long trainRows, long evalRows, long totalTokens, int maxLength, List<Source> sources) {
-    public static final int SCHEMA_VERSION = 1;
+                       long trainRows, long evalRows, long totalTokens, int maxLength, List<Source> sources,
+                       List<Shard> shards) {
+    /** 2: trainer shards. */
+    public static final int SCHEMA_VERSION = 2;
     static final String FILE_NAME = "manifest.json";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -37,6 +41,7 @@ public record Manifest(int schemaVersion, String tokenizerFingerprint, int vocab
 
     public Manifest {
         sources = List.copyOf(sources);
+        shards = List.copyOf(shards);
     }
 
     /**
@@ -46,6 +51,14 @@ public record Manifest(int schemaVersion, String tokenizerFingerprint, int vocab
      */
     public record Source(String task, String split, String path, long bytes, long records, long bad, long rows,
                          long tokens, int maxLength) {}
+
+    /** One trainer shard file and what it holds. */
+    public record Shard(String file, long examples, long tokens) {}
+
+    Manifest withShards(List<Shard> written) {
+        return new Manifest(schemaVersion, tokenizerFingerprint, vocabSize, records, bad, trainRows, evalRows,
+                totalTokens, maxLength, sources, written);
+    }
 
     static Manifest read(FileSystem fs, Path file) throws IOException {
         Manifest m;

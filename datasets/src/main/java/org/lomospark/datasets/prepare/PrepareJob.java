@@ -20,7 +20,8 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
 
 /**
  * SuperGLUE JSONL to tokenized Parquet: {@code train/} (tokens, loss mask), {@code eval/} (val and test
- * candidates), {@code quarantine/} (file, line, reason of every bad line) and {@code manifest.json}.
+ * candidates), {@code quarantine/} (file, line, reason of every bad line), the train rows again as Arrow
+ * {@link TrainShard} files for the trainer under {@code shards/}, and {@code manifest.json}.
  *
  * <p>The output is written to a hidden sibling folder and renamed into place at the end, so it exists whole or
  * not at all. An output that already has a manifest is left alone unless {@link PrepareSpec#force()}.
@@ -62,8 +63,7 @@ public final class PrepareJob {
         try {
             Manifest manifest = manifest(spec, inputs, rows(all, Table.COUNTS).collect());
             checkBadFraction(spec, manifest, all);
-            write(spark, fs, out, all, manifest);
-            return manifest;
+            return write(spark, fs, out, all, manifest, spec.shards());
         } finally {
             all.unpersist(false);
         }
@@ -112,7 +112,7 @@ public final class PrepareJob {
         }
         var tokenizer = spec.tokenizer().create();
         return new Manifest(Manifest.SCHEMA_VERSION, tokenizer.fingerprint(), tokenizer.vocabSize(), records, bad,
-                trainRows, evalRows, tokens, maxLength, sources);
+                trainRows, evalRows, tokens, maxLength, sources, List.of());
     }
 
     private static void checkBadFraction(PrepareSpec spec, Manifest m, JavaRDD<Tagged> all) {
@@ -130,15 +130,23 @@ public final class PrepareJob {
         }
     }
 
-    /** Everything into a hidden sibling, then one rename; on any failure the sibling is removed. */
-    private static void write(SparkSession spark, FileSystem fs, Path out, JavaRDD<Tagged> all, Manifest manifest)
-            throws IOException {
+    /**
+     * Everything into a hidden sibling, then one rename; on any failure the sibling is removed. Returns the
+     * manifest with the shards it wrote.
+     */
+    private static Manifest write(SparkSession spark, FileSystem fs, Path out, JavaRDD<Tagged> all,
+                                  Manifest counted, int shards) throws IOException {
         Path tmp = new Path(out.getParent(), "." + out.getName() + ".prepare-" + UUID.randomUUID());
         boolean committed = false;
         try {
             for (Table t : List.of(Table.TRAIN, Table.EVAL, Table.QUARANTINE)) {
                 spark.createDataFrame(rows(all, t), t.schema).write().parquet(new Path(tmp, t.dir).toString());
             }
+            // shards from the Parquet just written, so the two hold the same rows by construction
+            List<Row> train = spark.read().parquet(new Path(tmp, Table.TRAIN.dir).toString())
+                    .orderBy("task", "id").collectAsList();
+            Manifest manifest = counted.withShards(
+                    TrainShardWriter.write(fs, new Path(tmp, TrainShard.DIR), train, shards));
             manifest.write(fs, new Path(tmp, Manifest.FILE_NAME));
             if (fs.exists(out) && !fs.delete(out, true)) {
                 throw new IOException("could not remove the old " + out);
@@ -147,6 +155,7 @@ public final class PrepareJob {
                 throw new IOException("could not rename " + tmp + " to " + out);
             }
             committed = true;
+            return manifest;
         } finally {
             if (!committed) {
                 fs.delete(tmp, true);

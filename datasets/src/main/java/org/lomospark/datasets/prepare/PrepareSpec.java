@@ -16,9 +16,13 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
  * @param output         the directory to create, any Hadoop path
  * @param maxBadFraction the largest share of bad lines (bad / all non-blank lines) the job accepts
  * @param force          replace an output that already has a manifest; without it such a run is a no-op
+ * @param shards         how many {@link TrainShard} files to write; more than the train rows gives empty ones
  */
 public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks, List<Split> splits,
-                          TokenizerKind tokenizer, double maxBadFraction, boolean force) {
+                          TokenizerKind tokenizer, double maxBadFraction, boolean force, int shards) {
+    /** Enough for a handful of data-parallel ranks on SuperGLUE sizes. */
+    public static final int DEFAULT_SHARDS = 4;
+
     public PrepareSpec {
         if (input == null || input.isBlank() || output == null || output.isBlank()) {
             throw new IllegalArgumentException("input and output must be set, got '" + input + "' and '"
@@ -30,7 +34,16 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
         if (!(maxBadFraction >= 0 && maxBadFraction <= 1)) {
             throw new IllegalArgumentException("maxBadFraction " + maxBadFraction + " not in [0, 1]");
         }
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards " + shards + " must be at least 1");
+        }
         tasks = List.copyOf(tasks);
         splits = List.copyOf(splits);
+    }
+
+    /** With {@link #DEFAULT_SHARDS} trainer shards. */
+    public PrepareSpec(String input, String output, List<SuperGlueTask> tasks, List<Split> splits,
+                       TokenizerKind tokenizer, double maxBadFraction, boolean force) {
+        this(input, output, tasks, splits, tokenizer, maxBadFraction, force, DEFAULT_SHARDS);
     }
 }

@@ -165,7 +165,7 @@ class PrepareJobS3Test {
                 m.trainRows(), m.evalRows(), m.totalTokens(), m.maxLength(), m.sources().stream()
                 .map(s -> new Manifest.Source(s.task(), s.split(), "", s.bytes(), s.records(), s.bad(), s.rows(),
                         s.tokens(), s.maxLength()))
-                .toList());
+                .toList(), m.shards());
     }
 
     /** Every object under the output, with its size and time: a rerun that wrote anything changes it. */

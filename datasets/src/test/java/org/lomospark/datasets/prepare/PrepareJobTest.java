@@ -1,15 +1,19 @@
 package org.lomospark.datasets.prepare;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -22,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 
-/** End to end on local[2], loopback only: the shipped samples, reruns, and a fixture with broken lines. */
+/**
+ * End to end on local[2], loopback only: the shipped samples, reruns, a fixture with broken lines, and the trainer
+ * shards (they share this Spark session).
+ */
 class PrepareJobTest {
     private static final List<SuperGlueTask> TASKS = List.of(SuperGlueTask.BOOLQ, SuperGlueTask.COPA,
             SuperGlueTask.RTE);
@@ -85,7 +92,7 @@ class PrepareJobTest {
         assertEquals(4 * 2 * 3, table(out, "eval").where("split = 'test' AND gold = -1").count());
 
         String json = Files.readString(out.resolve("manifest.json"));
-        assertTrue(json.contains("\"schema_version\" : 1") && json.contains("\"tokenizer_fingerprint\""), json);
+        assertTrue(json.contains("\"schema_version\" : 2") && json.contains("\"tokenizer_fingerprint\""), json);
         assertEquals(Manifest.SCHEMA_VERSION, m.schemaVersion());
         assertEquals("byte-utf8-v1", m.tokenizerFingerprint());
         assertEquals(3 * 22, m.records());
@@ -122,6 +129,96 @@ class PrepareJobTest {
         for (String t : List.of("train", "eval", "quarantine")) {
             assertEquals(sortedRows(a, t), sortedRows(b, t), t);
         }
+        for (int s = 0; s < PrepareSpec.DEFAULT_SHARDS; s++) {
+            String shard = "shards/" + TrainShard.fileName(s);
+            assertArrayEquals(Files.readAllBytes(a.resolve(shard)), Files.readAllBytes(b.resolve(shard)), shard);
+        }
+    }
+
+    @Test
+    void shardsHoldTheTrainRowsRoundRobinInTaskIdOrder() throws Exception {
+        Path out = dir.resolve("prepared");
+        Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+        List<Row> train = table(out, "train").orderBy("task", "id").collectAsList();
+        int n = PrepareSpec.DEFAULT_SHARDS;
+
+        assertEquals(List.of("shard-00000.arrow", "shard-00001.arrow", "shard-00002.arrow", "shard-00003.arrow"),
+                m.shards().stream().map(Manifest.Shard::file).toList());
+        assertEquals(m.trainRows(), m.shards().stream().mapToLong(Manifest.Shard::examples).sum());
+        assertEquals(table(out, "train").selectExpr("sum(length)").first().getLong(0),
+                m.shards().stream().mapToLong(Manifest.Shard::tokens).sum());
+        var fs = new org.apache.hadoop.fs.Path(out.toUri()).getFileSystem(spark.sparkContext().hadoopConfiguration());
+        for (int s = 0; s < n; s++) {
+            Manifest.Shard entry = m.shards().get(s);
+            Path file = out.resolve("shards").resolve(entry.file());
+            try (TrainShard local = TrainShard.open(file);
+                 TrainShard hadoop = TrainShard.open(fs, new org.apache.hadoop.fs.Path(file.toUri()))) {
+                assertEquals(entry.examples(), local.size());
+                IntBuffer data = local.tokenData();
+                assertEquals(entry.tokens(), data.remaining(), "one contiguous buffer of all the shard's tokens");
+                for (int i = 0; i < local.size(); i++) {
+                    Row r = train.get(s + i * n);
+                    String where = r.getString(0) + "/" + r.getString(1);
+                    assertEquals(r.getString(0), local.task(i));
+                    assertEquals(r.getString(1), local.id(i));
+                    int[] tokens = local.tokens(i);
+                    boolean[] mask = local.lossMask(i);
+                    assertEquals(r.getList(2), Arrays.stream(tokens).boxed().toList(), where);
+                    List<Boolean> maskList = new ArrayList<>();
+                    for (boolean b : mask) {
+                        maskList.add(b);
+                    }
+                    assertEquals(r.getList(3), maskList, where);
+                    for (int j = 0; j < tokens.length; j++) {
+                        assertEquals(tokens[j], data.get(local.start(i) + j), where);
+                    }
+                    assertArrayEquals(tokens, hadoop.tokens(i), where);
+                    assertArrayEquals(mask, hadoop.lossMask(i), where);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneShardTakesEveryRowAndSurplusShardsAreEmpty() throws Exception {
+        Path one = dir.resolve("one");
+        Manifest m = PrepareJob.run(spark, new PrepareSpec(samples(), one.toString(), TASKS, SPLITS,
+                TokenizerKind.BYTE, 0.05, false, 1));
+        assertEquals(List.of(new Manifest.Shard("shard-00000.arrow", 36, m.shards().get(0).tokens())), m.shards());
+        try (TrainShard shard = TrainShard.open(one.resolve("shards/shard-00000.arrow"))) {
+            assertEquals(36, shard.size());
+        }
+
+        // COPA alone has 12 train rows: 20 shards give 12 of one row each and 8 empty files
+        Path many = dir.resolve("many");
+        m = PrepareJob.run(spark, new PrepareSpec(samples(), many.toString(), List.of(SuperGlueTask.COPA), SPLITS,
+                TokenizerKind.BYTE, 0.05, false, 20));
+        assertEquals(20, m.shards().size());
+        assertEquals(List.of(1L), m.shards().subList(0, 12).stream().map(Manifest.Shard::examples).distinct()
+                .toList());
+        for (int s = 12; s < 20; s++) {
+            assertEquals(new Manifest.Shard(TrainShard.fileName(s), 0, 0), m.shards().get(s));
+            try (TrainShard shard = TrainShard.open(many.resolve("shards").resolve(TrainShard.fileName(s)))) {
+                assertEquals(0, shard.size());
+                assertEquals(0, shard.tokenData().remaining());
+            }
+        }
+    }
+
+    @Test
+    void noShardsIsRejectedAndAClosedShardRefusesUse() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PrepareSpec(samples(),
+                dir.toString(), TASKS, SPLITS, TokenizerKind.BYTE, 0.05, false, 0));
+        assertEquals("shards 0 must be at least 1", e.getMessage());
+
+        Path out = dir.resolve("prepared");
+        PrepareJob.run(spark, new PrepareSpec(samples(), out.toString(), List.of(SuperGlueTask.RTE), SPLITS,
+                TokenizerKind.BYTE, 0.05, false, 1));
+        TrainShard shard = TrainShard.open(out.resolve("shards/shard-00000.arrow"));
+        shard.close();
+        shard.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> shard.tokens(0));
+        assertTrue(closed.getMessage().endsWith("is closed"), closed::getMessage);
     }
 
     @Test
