@@ -155,6 +155,10 @@ public final class PrepareJob {
                 throw new IOException("could not rename " + tmp + " to " + out);
             }
             committed = true;
+            // On S3 a rename is copy-then-delete; seen once against S3Proxy: the source still listed afterwards.
+            if (fs.exists(tmp)) {
+                fs.delete(tmp, true);
+            }
             return manifest;
         } finally {
             if (!committed) {
