@@ -1,17 +1,11 @@
 package org.lomospark.datasets.instruct;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import org.lomospark.datasets.jsonl.JsonConfig;
 
 /**
  * How a {@link Conversation} becomes text: each turn is its role's prefix, its text, then {@code turnSuffix}.
@@ -35,29 +29,12 @@ import java.util.List;
 public record ChatTemplate(String systemPrefix, String userPrefix, String assistantPrefix, String turnSuffix) {
     private static final String DEFAULT = "/prompts/chat-default.json";
     private static final List<String> KEYS = List.of("systemPrefix", "userPrefix", "assistantPrefix", "turnSuffix");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     public static ChatTemplate defaults() {
-        try (InputStream in = ChatTemplate.class.getResourceAsStream(DEFAULT)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + DEFAULT + " missing from the classpath");
-            }
-            return parse(JSON.readTree(in), DEFAULT);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading resource " + DEFAULT, e);
-        }
+        return parse(JsonConfig.resource(ChatTemplate.class, DEFAULT), DEFAULT);
     }
 
     public static ChatTemplate load(Path file) throws IOException {
-        JsonNode root;
-        try (InputStream in = Files.newInputStream(file)) {
-            root = JSON.readTree(in);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        return parse(root, file.toString());
+        return parse(JsonConfig.file(file), file.toString());
     }
 
     String prefix(Role role) {

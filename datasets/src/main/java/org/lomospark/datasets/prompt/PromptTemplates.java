@@ -1,14 +1,7 @@
 package org.lomospark.datasets.prompt;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.lomospark.datasets.jsonl.JsonConfig;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 
 /**
@@ -48,10 +42,6 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
  */
 public final class PromptTemplates {
     private static final String PAPER = "/prompts/superglue-paper.json";
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     private final Map<SuperGlueTask, TaskTemplate> tasks;
 
     private PromptTemplates(Map<SuperGlueTask, TaskTemplate> tasks) {
@@ -60,24 +50,11 @@ public final class PromptTemplates {
 
     /** The paper's prompts, shipped in this jar. */
     public static PromptTemplates paper() {
-        try (InputStream in = PromptTemplates.class.getResourceAsStream(PAPER)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + PAPER + " missing from the classpath");
-            }
-            return parse(JSON.readTree(in), PAPER);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading resource " + PAPER, e);
-        }
+        return parse(JsonConfig.resource(PromptTemplates.class, PAPER), PAPER);
     }
 
     public static PromptTemplates load(Path file) throws IOException {
-        JsonNode root;
-        try (InputStream in = Files.newInputStream(file)) {
-            root = JSON.readTree(in);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        return parse(root, file.toString());
+        return parse(JsonConfig.file(file), file.toString());
     }
 
     TaskTemplate task(SuperGlueTask task) {
