@@ -5,9 +5,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Native;
@@ -137,18 +134,6 @@ public final class LlamaModel implements AutoCloseable {
         Tensor[] cosSin = rotary.tables(seqLen, placement);
         Tensor mask = attentionMask == null ? null : AttentionMask.causalWithPadding(attentionMask, placement);
         return new ForwardContext(cosSin[0], cosSin[1], mask);
-    }
-
-    /** Mean cross-entropy over target tokens, without a graph (evaluation and tests). */
-    public double meanLoss(Tensor ids, Tensor targets, Tensor attentionMask) {
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Tensor h = hidden(ids, attentionMask);
-            Tensor sum = head.lossSum(h, targets.to(placement.torchDevice(), torch.ScalarType.Long));
-            long count = targets.ne(new Scalar(LmHead.IGNORE_INDEX)).sum().item().toLong();
-            double value = sum.item().toDouble() / Math.max(1, count);
-            sum.close();
-            return value;
-        }
     }
 
     /** Embedding and every block, with whatever autograd mode the caller has set. */

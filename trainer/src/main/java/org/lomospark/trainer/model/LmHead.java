@@ -3,8 +3,6 @@ package org.lomospark.trainer.model;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -72,20 +70,6 @@ public final class LmHead {
                 total = total == null ? ce : total.add(ce);
             }
             return Native.keep(total);
-        }
-    }
-
-    /** Log-probability of each target token, (B, T) fp32, zero where the target is ignored; no graph. */
-    public Tensor targetLogProbs(Tensor hidden, Tensor targets) {
-        try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-            Tensor rows = flatten(hidden);
-            Tensor flatTargets = targets.reshape(-1);
-            TensorVector parts = new TensorVector();
-            for (long r = 0; r < rows.size(0); r += chunkRows) {
-                long n = Math.min(chunkRows, rows.size(0) - r);
-                parts.push_back(new ChunkLoss(project(norm.forward(rows.narrow(0, r, n)), weight), flatTargets.narrow(0, r, n)).perRow().neg());
-            }
-            return Native.keep(torch.cat(parts).view(targets.size(0), targets.size(1)));
         }
     }
 

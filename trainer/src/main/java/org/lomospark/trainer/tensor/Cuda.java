@@ -19,13 +19,6 @@ public final class Cuda {
         }
     }
 
-    /** Bytes held by live tensors on the device now. */
-    public static long allocatedBytes(Placement at) {
-        try (DeviceStats stats = allocator(at).getDeviceStats(index(at))) {
-            return stats.allocated_bytes().current();
-        }
-    }
-
     public static void resetPeak(Placement at) {
         allocator(at).resetPeakStats(index(at));
     }

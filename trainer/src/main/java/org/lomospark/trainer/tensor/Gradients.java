@@ -31,10 +31,6 @@ public final class Gradients implements AutoCloseable {
         return byName.remove(name);
     }
 
-    public boolean isEmpty() {
-        return byName.isEmpty();
-    }
-
     @Override
     public void close() {
         Native.closeAll(byName.values());
