@@ -1,6 +1,7 @@
 package org.lomospark.datasets.jsonl;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * The outcome of one non-blank line of a JSONL file: its value, or why it was rejected.
@@ -14,6 +15,15 @@ public sealed interface Parsed<T> permits Parsed.Ok, Parsed.Bad {
 
     /** 1-based line number in {@link #file()}, counting blank lines. */
     long line();
+
+    /** The same outcome with {@code f} applied to an {@link Ok}'s value; a {@link Bad} keeps its reason. */
+    default <U> Parsed<U> map(Function<T, U> f) {
+        if (this instanceof Ok<T> ok) {
+            return new Ok<>(ok.file(), ok.line(), f.apply(ok.value()));
+        }
+        Bad<T> bad = (Bad<T>) this;
+        return new Bad<>(bad.file(), bad.line(), bad.reason());
+    }
 
     record Ok<T>(Path file, long line, T value) implements Parsed<T> {}
 

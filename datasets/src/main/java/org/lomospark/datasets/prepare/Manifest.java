@@ -7,32 +7,45 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * {@code manifest.json} of a prepared output: what went in, what came out, and the tokenizer that made it.
- * Its presence marks a complete output.
+ * {@code manifest.json} of a prepared output: what went in, with which settings, what came out, and the tokenizer
+ * that made it. Written last: its presence marks a complete output.
  *
  * <pre>
- * {"schema_version": 2, "tokenizer_fingerprint": "byte-utf8-v1", "records": 66, "bad": 0, ...,
+ * {"schema_version": 3, "tokenizer": "byte", "tokenizer_fingerprint": "byte-utf8-v1", "vocab_size": 259,
+ *  "max_length": 1024, "pack_length": 0, "eval_bucket": 64, "sampling": {"seed": 42, "train": 1000, "eval": 1000},
+ *  "lines": 70, "records": 66, "bad": 4, ...,
  *  "sources": [{"task": "BoolQ", "split": "train", "path": "file:/data/BoolQ/train.jsonl", "bytes": 5120, ...}],
+ *  "eval_buckets": {"64": 20, "128": 40},
  *  "shards": [{"file": "shard-00000.arrow", "examples": 9, "tokens": 1420}, ...]}
  * </pre>
  *
- * @param records     good lines over all sources; each gave its rows
- * @param bad         quarantined lines over all sources
+ * @param tokenizer   {@code byte} or the tokenizer directory the job was given
+ * @param lines       non-blank lines over all sources: records + bad + skipped
+ * @param records     lines that gave rows
+ * @param bad         quarantined lines
+ * @param skipped     good lines the sampling left out
+ * @param truncated   records whose passage was cut to fit {@code maxLength}
  * @param totalTokens tokens over all train and eval rows
- * @param maxLength   the longest row, in tokens
+ * @param longestRow  the longest row, in tokens
+ * @param evalBuckets eval rows per padded length
  * @param shards      the {@link TrainShard} files under {@code shards/}, in shard order; their count is the size
  */
-public record Manifest(int schemaVersion, String tokenizerFingerprint, int vocabSize, long records, long bad,
-                       long trainRows, long evalRows, long totalTokens, int maxLength, List<Source> sources,
+public record Manifest(int schemaVersion, String tokenizer, String tokenizerFingerprint, int vocabSize,
+                       int maxLength, int packLength, int evalBucket, Sampling sampling, long lines, long records,
+                       long bad, long skipped, long truncated, long trainRows, long evalRows, long totalTokens,
+                       int longestRow, List<Source> sources, SortedMap<Integer, Long> evalBuckets,
                        List<Shard> shards) {
-    /** 2: trainer shards. */
-    public static final int SCHEMA_VERSION = 2;
-    static final String FILE_NAME = "manifest.json";
+    /** 2: trainer shards. 3: sampling, truncation, packing, eval buckets, instruction data. */
+    public static final int SCHEMA_VERSION = 3;
+    public static final String FILE_NAME = "manifest.json";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -41,26 +54,30 @@ public record Manifest(int schemaVersion, String tokenizerFingerprint, int vocab
 
     public Manifest {
         sources = List.copyOf(sources);
+        evalBuckets = Collections.unmodifiableSortedMap(new TreeMap<>(evalBuckets));
         shards = List.copyOf(shards);
     }
 
     /**
      * One input file and what it gave.
      *
-     * @param rows train rows for the train split, candidate rows otherwise
+     * @param task the SuperGLUE task directory, or the instruction data's name
+     * @param rows train rows for the train split (packed rows when packing), candidate rows otherwise
      */
-    public record Source(String task, String split, String path, long bytes, long records, long bad, long rows,
-                         long tokens, int maxLength) {}
+    public record Source(String task, String split, String path, long bytes, long lines, long records, long bad,
+                         long skipped, long truncated, long rows, long tokens, int longestRow) {}
 
     /** One trainer shard file and what it holds. */
     public record Shard(String file, long examples, long tokens) {}
 
-    Manifest withShards(List<Shard> written) {
-        return new Manifest(schemaVersion, tokenizerFingerprint, vocabSize, records, bad, trainRows, evalRows,
-                totalTokens, maxLength, sources, written);
+    Manifest withOutputs(SortedMap<Integer, Long> buckets, List<Shard> written) {
+        return new Manifest(schemaVersion, tokenizer, tokenizerFingerprint, vocabSize, maxLength, packLength,
+                evalBucket, sampling, lines, records, bad, skipped, truncated, trainRows, evalRows, totalTokens,
+                longestRow, sources, buckets, written);
     }
 
-    static Manifest read(FileSystem fs, Path file) throws IOException {
+    /** Reads a manifest this code can use; throws naming the file for another schema version. */
+    public static Manifest read(FileSystem fs, Path file) throws IOException {
         Manifest m;
         try (InputStream in = fs.open(file)) {
             m = JSON.readValue(in, Manifest.class);

@@ -1,34 +1,43 @@
 package org.lomospark.datasets.prepare;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.datasets.tokenize.Tokenizer;
 
 /**
- * SuperGLUE JSONL to tokenized Parquet: {@code train/} (tokens, loss mask), {@code eval/} (val and test
- * candidates), {@code quarantine/} (file, line, reason of every bad line), the train rows again as Arrow
- * {@link TrainShard} files for the trainer under {@code shards/}, and {@code manifest.json}.
+ * SuperGLUE JSONL and instruction data to tokenized Parquet: {@code train/} (tokens, loss mask, segments),
+ * {@code eval/} (val and test candidates), {@code quarantine/} (file, line, reason of every bad line), the train
+ * rows again as Arrow {@link TrainShard} files for the trainer under {@code shards/}, and {@code manifest.json}.
+ *
+ * <p>Each input file is read whole by one task, so its sampling, truncation and packing see the whole file. The
+ * tokenizer's files are read once on the driver and broadcast; each executor builds one tokenizer from them.
  *
  * <p>The output is written to a hidden sibling folder and renamed into place at the end, so it exists whole or
  * not at all. An output that already has a manifest is left alone unless {@link PrepareSpec#force()}.
  *
  * <pre>
- * Manifest m = PrepareJob.run(spark, new PrepareSpec(root, out, List.of(SuperGlueTask.RTE),
- *         List.of(Split.values()), TokenizerKind.BYTE, 0.05, false));
+ * Manifest m = PrepareJob.run(spark, PrepareSpec.builder("out/prepared")
+ *         .superGlue("data/superglue", List.of(SuperGlueTask.RTE), List.of(Split.values())).build());
  * </pre>
  */
 public final class PrepareJob {
@@ -49,74 +58,95 @@ public final class PrepareJob {
             throw new IOException(out + " exists but has no " + Manifest.FILE_NAME
                     + ": not a finished prepare output; remove it or set force");
         }
-        List<Input> inputs = inputs(conf, spec);
+        List<InputFile> inputs = inputs(conf, spec);
+        TokenizerSpec.Loaded loaded = spec.tokenizer().load(conf);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<TokenizerSpec.Loaded> tokenizer = jsc.broadcast(loaded);
         JavaRDD<Tagged> all = null;
-        for (Input in : inputs) {
-            JavaRDD<Tagged> file = jsc.binaryFiles(in.path())
-                    .mapPartitions(new PrepareFile(in.task(), in.split(), in.path(), spec.tokenizer()));
+        for (InputFile in : inputs) {
+            JavaRDD<Tagged> file = jsc.binaryFiles(in.path()).mapPartitions(new PrepareFile(in, spec, tokenizer));
             all = all == null ? file : all.union(file);
         }
         // three tables and the counts come from one parse; keep it rather than parse once per table
         all.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            Manifest manifest = manifest(spec, inputs, rows(all, Table.COUNTS).collect());
+            Manifest manifest = manifest(spec, loaded.tokenizer(), inputs, rows(all, Table.COUNTS).collect());
             checkBadFraction(spec, manifest, all);
             return write(spark, fs, out, all, manifest, spec.shards());
         } finally {
             all.unpersist(false);
+            tokenizer.destroy();
         }
     }
 
-    private record Input(SuperGlueTask task, Split split, String path, long bytes) {}
-
     /** The input files in spec order, each checked to exist (a missing one throws here), with its size. */
-    private static List<Input> inputs(Configuration conf, PrepareSpec spec) throws IOException {
-        Path root = new Path(spec.input());
-        FileSystem fs = root.getFileSystem(conf);
-        List<Input> out = new ArrayList<>();
-        for (SuperGlueTask task : spec.tasks()) {
-            for (Split split : spec.splits()) {
-                Path file = fs.makeQualified(new Path(new Path(root, task.dirName()), split.fileName()));
-                out.add(new Input(task, split, file.toString(), fs.getFileStatus(file).getLen()));
+    private static List<InputFile> inputs(Configuration conf, PrepareSpec spec) throws IOException {
+        List<InputFile> out = new ArrayList<>();
+        if (!spec.tasks().isEmpty()) {
+            Path root = new Path(spec.input());
+            FileSystem fs = root.getFileSystem(conf);
+            for (SuperGlueTask task : spec.tasks()) {
+                for (Split split : spec.splits()) {
+                    Path file = fs.makeQualified(new Path(new Path(root, task.dirName()), split.fileName()));
+                    out.add(new InputFile(task.dirName(), split, file.toString(), length(fs, file), task, null));
+                }
             }
+        }
+        for (InstructInput i : spec.instruct()) {
+            Path file = new Path(i.path());
+            FileSystem fs = file.getFileSystem(conf);
+            file = fs.makeQualified(file);
+            out.add(new InputFile(i.name(), Split.TRAIN, file.toString(), length(fs, file), null, i.format()));
         }
         return out;
     }
 
-    private static Manifest manifest(PrepareSpec spec, List<Input> inputs, List<Row> counts) {
+    private static long length(FileSystem fs, Path file) throws IOException {
+        try {
+            return fs.getFileStatus(file).getLen();
+        } catch (FileNotFoundException e) {
+            throw new FileNotFoundException("input " + file + " does not exist");
+        }
+    }
+
+    private static Manifest manifest(PrepareSpec spec, Tokenizer tokenizer, List<InputFile> inputs,
+                                     List<Row> counts) {
         Map<String, Row> byPath = new HashMap<>();
         counts.forEach(c -> byPath.put(c.getString(0), c));
         List<Manifest.Source> sources = new ArrayList<>();
-        long records = 0;
-        long bad = 0;
+        long[] sum = new long[5];
         long trainRows = 0;
         long evalRows = 0;
         long tokens = 0;
-        int maxLength = 0;
-        for (Input in : inputs) {
+        int longest = 0;
+        for (InputFile in : inputs) {
             Row c = byPath.get(in.path());
-            Manifest.Source f = new Manifest.Source(in.task().dirName(), in.split().name().toLowerCase(Locale.ROOT),
-                    in.path(), in.bytes(), c.getLong(1), c.getLong(2), c.getLong(3), c.getLong(4), c.getInt(5));
+            Manifest.Source f = new Manifest.Source(in.name(), in.splitName(), in.path(), in.bytes(), c.getLong(1),
+                    c.getLong(2), c.getLong(3), c.getLong(4), c.getLong(5), c.getLong(6), c.getLong(7),
+                    c.getInt(8));
             sources.add(f);
-            records += f.records();
-            bad += f.bad();
+            sum[0] += f.lines();
+            sum[1] += f.records();
+            sum[2] += f.bad();
+            sum[3] += f.skipped();
+            sum[4] += f.truncated();
             if (in.split() == Split.TRAIN) {
                 trainRows += f.rows();
             } else {
                 evalRows += f.rows();
             }
             tokens += f.tokens();
-            maxLength = Math.max(maxLength, f.maxLength());
+            longest = Math.max(longest, f.longestRow());
         }
-        var tokenizer = spec.tokenizer().create();
-        return new Manifest(Manifest.SCHEMA_VERSION, tokenizer.fingerprint(), tokenizer.vocabSize(), records, bad,
-                trainRows, evalRows, tokens, maxLength, sources, List.of());
+        return new Manifest(Manifest.SCHEMA_VERSION, spec.tokenizer().toString(), tokenizer.fingerprint(),
+                tokenizer.vocabSize(), spec.maxLength(), spec.packLength(), spec.evalBucket(), spec.sampling(),
+                sum[0], sum[1], sum[2], sum[3], sum[4], trainRows, evalRows, tokens, longest, sources, new TreeMap<>(),
+                List.of());
     }
 
     private static void checkBadFraction(PrepareSpec spec, Manifest m, JavaRDD<Tagged> all) {
-        long lines = m.records() + m.bad();
+        long lines = m.lines();
         double fraction = lines == 0 ? 0 : (double) m.bad() / lines;
         if (fraction > spec.maxBadFraction()) {
             List<String> first = rows(all, Table.QUARANTINE).take(QUOTED_BAD_LINES).stream()
@@ -140,12 +170,20 @@ public final class PrepareJob {
         boolean committed = false;
         try {
             for (Table t : List.of(Table.TRAIN, Table.EVAL, Table.QUARANTINE)) {
-                spark.createDataFrame(rows(all, t), t.schema).write().parquet(new Path(tmp, t.dir).toString());
+                Dataset<Row> rows = spark.createDataFrame(rows(all, t), t.schema);
+                if (t == Table.EVAL) {
+                    // an evaluator reading a part in order meets each bucket's rows together
+                    rows = rows.sortWithinPartitions("padded_length", "task", "split", "group", "candidate");
+                }
+                rows.write().parquet(new Path(tmp, t.dir).toString());
             }
+            SortedMap<Integer, Long> buckets = new TreeMap<>();
+            spark.read().parquet(new Path(tmp, Table.EVAL.dir).toString()).groupBy("padded_length").count()
+                    .collectAsList().forEach(r -> buckets.put(r.getInt(0), r.getLong(1)));
             // shards from the Parquet just written, so the two hold the same rows by construction
             List<Row> train = spark.read().parquet(new Path(tmp, Table.TRAIN.dir).toString())
                     .orderBy("task", "id").collectAsList();
-            Manifest manifest = counted.withShards(
+            Manifest manifest = counted.withOutputs(buckets,
                     TrainShardWriter.write(fs, new Path(tmp, TrainShard.DIR), train, shards));
             manifest.write(fs, new Path(tmp, Manifest.FILE_NAME));
             if (fs.exists(out) && !fs.delete(out, true)) {

@@ -6,14 +6,21 @@ import org.apache.spark.sql.types.StructType;
 
 /** The row shapes a prepare job produces; all but {@link #COUNTS} become a Parquet folder of the output. */
 enum Table {
-    /** One gold-answer sequence per training question, loss on the answer tokens. */
+    /**
+     * One gold-answer sequence per training question, loss on the answer tokens; for instruction data one
+     * example, or with packing several whole examples, whose starts {@code segments} lists ({@code [0]} for one).
+     */
     TRAIN("train", new StructType()
             .add("task", DataTypes.StringType, false)
             .add("id", DataTypes.StringType, false)
             .add("tokens", ints(), false)
             .add("loss_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false)
-            .add("length", DataTypes.IntegerType, false)),
-    /** One row per candidate answer of every val and test question; gold is -1 on test. */
+            .add("length", DataTypes.IntegerType, false)
+            .add("segments", ints(), false)),
+    /**
+     * One row per candidate answer of every val and test question; gold is -1 on test. {@code padded_length} is
+     * the length rounded up to the job's eval bucket: batch rows of one bucket, pad to it.
+     */
     EVAL("eval", new StructType()
             .add("task", DataTypes.StringType, false)
             .add("split", DataTypes.StringType, false)
@@ -22,7 +29,8 @@ enum Table {
             .add("gold", DataTypes.IntegerType, false)
             .add("tokens", ints(), false)
             .add("answer_start", DataTypes.IntegerType, false)
-            .add("length", DataTypes.IntegerType, false)),
+            .add("length", DataTypes.IntegerType, false)
+            .add("padded_length", DataTypes.IntegerType, false)),
     /** Every line that gave no rows, and why. */
     QUARANTINE("quarantine", new StructType()
             .add("file", DataTypes.StringType, false)
@@ -31,8 +39,11 @@ enum Table {
     /** One row per source file, collected on the driver for the manifest; never written. */
     COUNTS(null, new StructType()
             .add("path", DataTypes.StringType, false)
+            .add("lines", DataTypes.LongType, false)
             .add("records", DataTypes.LongType, false)
             .add("bad", DataTypes.LongType, false)
+            .add("skipped", DataTypes.LongType, false)
+            .add("truncated", DataTypes.LongType, false)
             .add("rows", DataTypes.LongType, false)
             .add("tokens", DataTypes.LongType, false)
             .add("max_length", DataTypes.IntegerType, false));

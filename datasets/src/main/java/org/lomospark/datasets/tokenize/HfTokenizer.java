@@ -60,7 +60,17 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     /** Reads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
     public static HfTokenizer load(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
-        byte[] bytes = Files.readAllBytes(file);
+        Path configFile = dir.resolve("tokenizer_config.json");
+        byte[] config = Files.exists(configFile) ? Files.readAllBytes(configFile) : null;
+        return load(Files.readAllBytes(file), config, file.toString(), configFile.toString());
+    }
+
+    /**
+     * The same from the two files' bytes, say read from a Hadoop filesystem; {@code config} null when there is
+     * no {@code tokenizer_config.json}. The names only go into error messages.
+     */
+    public static HfTokenizer load(byte[] bytes, byte[] configBytes, String file, String configFile)
+            throws IOException {
         ObjectMapper json = new ObjectMapper();
         JsonNode tokenizer = json.readTree(bytes);
         Map<String, Integer> vocab = vocab(tokenizer, file);
@@ -71,9 +81,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
             }
         }
 
-        Path configFile = dir.resolve("tokenizer_config.json");
-        JsonNode config = Files.exists(configFile) ? json.readTree(configFile.toFile()) : json.nullNode();
-        String where = Files.exists(configFile) ? configFile + " nor " + file : file.toString();
+        JsonNode config = configBytes != null ? json.readTree(configBytes) : json.nullNode();
+        String where = configBytes != null ? configFile + " nor " + file : file;
         String bosName = special(config, "bos_token", BOS_NAMES, addedSpecials, where);
         String eosName = special(config, "eos_token", EOS_NAMES, addedSpecials, where);
         String padName = config.hasNonNull("pad_token") ? content(config.get("pad_token")) : eosName;
@@ -90,7 +99,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     }
 
     /** The model's vocabulary plus the added tokens: Unigram lists {@code [token, score]} pairs, others map. */
-    private static Map<String, Integer> vocab(JsonNode tokenizer, Path file) {
+    private static Map<String, Integer> vocab(JsonNode tokenizer, String file) {
         JsonNode model = tokenizer.path("model").path("vocab");
         if (!model.isObject() && !model.isArray()) {
             throw new IllegalArgumentException(file + " has no model.vocab");
@@ -124,7 +133,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return token.isObject() ? token.path("content").asText() : token.asText();
     }
 
-    private static int id(Map<String, Integer> vocab, String name, String role, Path file) {
+    private static int id(Map<String, Integer> vocab, String name, String role, String file) {
         Integer id = vocab.get(name);
         if (id == null) {
             throw new IllegalArgumentException(role + " token '" + name + "' is not in the vocabulary of " + file);

@@ -151,7 +151,7 @@ class PrepareJobS3Test {
     }
 
     private static PrepareSpec spec(String input, String output, List<SuperGlueTask> tasks) {
-        return new PrepareSpec(input, output, tasks, SPLITS, TokenizerKind.BYTE, 0.05, false);
+        return PrepareSpec.builder(output).superGlue(input, tasks, SPLITS).maxBadFraction(0.05).build();
     }
 
     private static List<String> sortedRows(String out, String table) {
@@ -161,11 +161,13 @@ class PrepareJobS3Test {
 
     /** The manifest less the input paths, which differ between the two runs by their scheme and root. */
     private static Manifest counts(Manifest m) {
-        return new Manifest(m.schemaVersion(), m.tokenizerFingerprint(), m.vocabSize(), m.records(), m.bad(),
-                m.trainRows(), m.evalRows(), m.totalTokens(), m.maxLength(), m.sources().stream()
-                .map(s -> new Manifest.Source(s.task(), s.split(), "", s.bytes(), s.records(), s.bad(), s.rows(),
-                        s.tokens(), s.maxLength()))
-                .toList(), m.shards());
+        return new Manifest(m.schemaVersion(), m.tokenizer(), m.tokenizerFingerprint(), m.vocabSize(),
+                m.maxLength(), m.packLength(), m.evalBucket(), m.sampling(), m.lines(), m.records(), m.bad(),
+                m.skipped(), m.truncated(), m.trainRows(), m.evalRows(), m.totalTokens(), m.longestRow(),
+                m.sources().stream()
+                        .map(s -> new Manifest.Source(s.task(), s.split(), "", s.bytes(), s.lines(), s.records(),
+                                s.bad(), s.skipped(), s.truncated(), s.rows(), s.tokens(), s.longestRow()))
+                        .toList(), m.evalBuckets(), m.shards());
     }
 
     /** Every object under the output, with its size and time: a rerun that wrote anything changes it. */

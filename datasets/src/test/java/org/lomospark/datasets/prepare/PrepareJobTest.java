@@ -62,7 +62,12 @@ class PrepareJobTest {
     }
 
     private static PrepareSpec spec(String input, Path out, double maxBad, boolean force) {
-        return new PrepareSpec(input, out.toString(), TASKS, SPLITS, TokenizerKind.BYTE, maxBad, force);
+        return PrepareSpec.builder(out.toString()).superGlue(input, TASKS, SPLITS).maxBadFraction(maxBad)
+                .force(force).build();
+    }
+
+    private static PrepareSpec.Builder samplesTo(Path out, List<SuperGlueTask> tasks) throws Exception {
+        return PrepareSpec.builder(out.toString()).superGlue(samples(), tasks, SPLITS).maxBadFraction(0.05);
     }
 
     private static Dataset<Row> table(Path out, String name) {
@@ -79,10 +84,11 @@ class PrepareJobTest {
         Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
 
         // Parquet reads every column back as nullable: compare names and types
-        assertEquals("struct<task:string,id:string,tokens:array<int>,loss_mask:array<boolean>,length:int>",
+        assertEquals("struct<task:string,id:string,tokens:array<int>,loss_mask:array<boolean>,length:int,"
+                + "segments:array<int>>",
                 table(out, "train").schema().simpleString());
         assertEquals("struct<task:string,split:string,group:string,candidate:int,gold:int,tokens:array<int>,"
-                + "answer_start:int,length:int>", table(out, "eval").schema().simpleString());
+                + "answer_start:int,length:int,padded_length:int>", table(out, "eval").schema().simpleString());
         assertEquals("struct<file:string,line:bigint,reason:string>", table(out, "quarantine").schema().simpleString());
 
         // samples: 12 train, 6 val, 4 test lines per task; one training row per record, two candidates per question
@@ -92,7 +98,7 @@ class PrepareJobTest {
         assertEquals(4 * 2 * 3, table(out, "eval").where("split = 'test' AND gold = -1").count());
 
         String json = Files.readString(out.resolve("manifest.json"));
-        assertTrue(json.contains("\"schema_version\" : 2") && json.contains("\"tokenizer_fingerprint\""), json);
+        assertTrue(json.contains("\"schema_version\" : 3") && json.contains("\"tokenizer_fingerprint\""), json);
         assertEquals(Manifest.SCHEMA_VERSION, m.schemaVersion());
         assertEquals("byte-utf8-v1", m.tokenizerFingerprint());
         assertEquals(3 * 22, m.records());
@@ -108,7 +114,7 @@ class PrepareJobTest {
         Row stats = table(out, "train").select("length").union(table(out, "eval").select("length"))
                 .selectExpr("sum(length)", "max(length)").first();
         assertEquals(stats.getLong(0), m.totalTokens());
-        assertEquals(stats.getInt(1), m.maxLength());
+        assertEquals(stats.getInt(1), m.longestRow());
 
         for (Row r : table(out, "train").collectAsList()) {
             List<Integer> tokens = r.getList(2);
@@ -182,8 +188,7 @@ class PrepareJobTest {
     @Test
     void oneShardTakesEveryRowAndSurplusShardsAreEmpty() throws Exception {
         Path one = dir.resolve("one");
-        Manifest m = PrepareJob.run(spark, new PrepareSpec(samples(), one.toString(), TASKS, SPLITS,
-                TokenizerKind.BYTE, 0.05, false, 1));
+        Manifest m = PrepareJob.run(spark, samplesTo(one, TASKS).shards(1).build());
         assertEquals(List.of(new Manifest.Shard("shard-00000.arrow", 36, m.shards().get(0).tokens())), m.shards());
         try (TrainShard shard = TrainShard.open(one.resolve("shards/shard-00000.arrow"))) {
             assertEquals(36, shard.size());
@@ -191,8 +196,7 @@ class PrepareJobTest {
 
         // COPA alone has 12 train rows: 20 shards give 12 of one row each and 8 empty files
         Path many = dir.resolve("many");
-        m = PrepareJob.run(spark, new PrepareSpec(samples(), many.toString(), List.of(SuperGlueTask.COPA), SPLITS,
-                TokenizerKind.BYTE, 0.05, false, 20));
+        m = PrepareJob.run(spark, samplesTo(many, List.of(SuperGlueTask.COPA)).shards(20).build());
         assertEquals(20, m.shards().size());
         assertEquals(List.of(1L), m.shards().subList(0, 12).stream().map(Manifest.Shard::examples).distinct()
                 .toList());
@@ -207,13 +211,12 @@ class PrepareJobTest {
 
     @Test
     void noShardsIsRejectedAndAClosedShardRefusesUse() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PrepareSpec(samples(),
-                dir.toString(), TASKS, SPLITS, TokenizerKind.BYTE, 0.05, false, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> samplesTo(dir, TASKS).shards(0).build());
         assertEquals("shards 0 must be at least 1", e.getMessage());
 
         Path out = dir.resolve("prepared");
-        PrepareJob.run(spark, new PrepareSpec(samples(), out.toString(), List.of(SuperGlueTask.RTE), SPLITS,
-                TokenizerKind.BYTE, 0.05, false, 1));
+        PrepareJob.run(spark, samplesTo(out, List.of(SuperGlueTask.RTE)).shards(1).build());
         TrainShard shard = TrainShard.open(out.resolve("shards/shard-00000.arrow"));
         shard.close();
         shard.close();
@@ -229,8 +232,7 @@ class PrepareJobTest {
         long written = Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis();
 
         // a different spec would change the manifest: only the existing one coming back proves no work was done
-        PrepareSpec other = new PrepareSpec(samples(), out.toString(), List.of(SuperGlueTask.CB), SPLITS,
-                TokenizerKind.BYTE, 0.05, false);
+        PrepareSpec other = samplesTo(out, List.of(SuperGlueTask.CB)).build();
         assertEquals(first, PrepareJob.run(spark, other));
         assertEquals(before, listing(out));
         assertEquals(written, Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis());
