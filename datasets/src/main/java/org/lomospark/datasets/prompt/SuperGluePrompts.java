@@ -26,28 +26,49 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  * gold the first whose text is a gold answer; COPA its two choices; the others their fixed answers. Prompt and
  * answer are tokenized separately and joined, see {@link Rendered} for where the whitespace goes.
  *
+ * <p>With a {@code maxLength}, a question whose row would be longer keeps only the beginning of its passage
+ * (BoolQ's and ReCoRD's passage, MultiRC's paragraph, CB's and RTE's premise, WSC's text): the longest prefix
+ * ending at a word, before whitespace, with which the row fits, nothing appended; only when not even the first
+ * word fits, a prefix of that word. The rest of the prompt and every answer stay whole. A training row counts
+ * bos, prompt, answer and eos; the candidates of one question share one prompt, cut for the longest of them. A
+ * question that does not fit with its passage cut to nothing, or has no passage (COPA, WiC), is a
+ * {@link TooLongException}. A record that fits gives the same tokens as without a limit.
+ *
  * <pre>
  * SuperGluePrompts prompts = new SuperGluePrompts(PromptTemplates.paper());
  * List&lt;TrainingExample&gt; train = prompts.training(record, new ByteTokenizer());
+ * Fitted&lt;Candidate&gt; eval = prompts.candidates(record, new ByteTokenizer(), 512);  // eval.cuts(): what was cut
  * </pre>
  */
 public final class SuperGluePrompts {
+    /** bos and one answer token: a candidate row can be no shorter. */
+    private static final int MIN_MAX_LENGTH = 2;
+
     private final PromptTemplates templates;
 
     public SuperGluePrompts(PromptTemplates templates) {
         this.templates = templates;
     }
 
-    /** One example per question of a labeled record, its gold answer in the loss. */
+    /** One example per question of a labeled record, its gold answer in the loss; no length limit. */
     public List<TrainingExample> training(SuperGlueRecord r, Tokenizer t) {
+        return training(r, t, Integer.MAX_VALUE).rows();
+    }
+
+    /** One example per question of a labeled record, each at most {@code maxLength} tokens, eos included. */
+    public Fitted<TrainingExample> training(SuperGlueRecord r, Tokenizer t, int maxLength) {
+        checkMaxLength(maxLength);
         List<TrainingExample> out = new ArrayList<>();
-        for (Rendered q : render(r)) {
+        List<Fitted.Cut> cuts = new ArrayList<>();
+        for (Question question : questions(r)) {
+            Rendered q = question.whole();
             if (q.gold() < 0) {
                 throw new IllegalArgumentException(q.task() + " " + q.group()
                         + ": no gold answer to train on (test split, or a ReCoRD answer that is no entity)");
             }
-            int[] prompt = t.encode(q.prompt());
             int[] answer = t.encode(q.answers().get(q.gold()));
+            Question.Fit fit = question.fit(t, 1 + answer.length + 1, maxLength);
+            int[] prompt = fit.prompt();
             int[] tokens = join(t.bos(), prompt, answer, 1);
             tokens[tokens.length - 1] = t.eos();
             boolean[] mask = new boolean[tokens.length];
@@ -55,21 +76,48 @@ public final class SuperGluePrompts {
                 mask[i] = true;
             }
             out.add(new TrainingExample(q.task(), q.group(), tokens, mask));
-        }
-        return out;
-    }
-
-    /** One row per candidate answer of every question of the record, labeled or not. */
-    public List<Candidate> candidates(SuperGlueRecord r, Tokenizer t) {
-        List<Candidate> out = new ArrayList<>();
-        for (Rendered q : render(r)) {
-            int[] prompt = t.encode(q.prompt());
-            for (int i = 0; i < q.answers().size(); i++) {
-                int[] tokens = join(t.bos(), prompt, t.encode(q.answers().get(i)), 0);
-                out.add(new Candidate(q.task(), q.group(), i, q.gold(), tokens, 1 + prompt.length));
+            if (fit.cut() != null) {
+                cuts.add(fit.cut());
             }
         }
-        return out;
+        return new Fitted<>(out, cuts);
+    }
+
+    /** One row per candidate answer of every question of the record, labeled or not; no length limit. */
+    public List<Candidate> candidates(SuperGlueRecord r, Tokenizer t) {
+        return candidates(r, t, Integer.MAX_VALUE).rows();
+    }
+
+    /**
+     * One row per candidate answer of every question of the record, labeled or not, each at most
+     * {@code maxLength} tokens; the candidates of a question share the same prompt tokens.
+     */
+    public Fitted<Candidate> candidates(SuperGlueRecord r, Tokenizer t, int maxLength) {
+        checkMaxLength(maxLength);
+        List<Candidate> out = new ArrayList<>();
+        List<Fitted.Cut> cuts = new ArrayList<>();
+        for (Question question : questions(r)) {
+            Rendered q = question.whole();
+            List<int[]> answers = q.answers().stream().map(t::encode).toList();
+            int longest = answers.stream().mapToInt(a -> a.length).max().orElseThrow();
+            Question.Fit fit = question.fit(t, 1 + longest, maxLength);
+            int[] prompt = fit.prompt();
+            for (int i = 0; i < answers.size(); i++) {
+                int[] tokens = join(t.bos(), prompt, answers.get(i), 0);
+                out.add(new Candidate(q.task(), q.group(), i, q.gold(), tokens, 1 + prompt.length));
+            }
+            if (fit.cut() != null) {
+                cuts.add(fit.cut());
+            }
+        }
+        return new Fitted<>(out, cuts);
+    }
+
+    private static void checkMaxLength(int maxLength) {
+        if (maxLength < MIN_MAX_LENGTH) {
+            throw new IllegalArgumentException("max_length " + maxLength + " is below " + MIN_MAX_LENGTH
+                    + ": a row holds at least bos and one answer token");
+        }
     }
 
     /** {@code bos, prompt, answer} and {@code extra} free slots at the end. */
@@ -81,8 +129,12 @@ public final class SuperGluePrompts {
         return tokens;
     }
 
-    /** The record's questions as text. */
+    /** The record's questions as text, nothing cut. */
     public List<Rendered> render(SuperGlueRecord r) {
+        return questions(r).stream().map(Question::whole).toList();
+    }
+
+    private List<Question> questions(SuperGlueRecord r) {
         if (r instanceof BoolQ x) {
             return fixed(SuperGlueTask.BOOLQ, x.idx(), Map.of("passage", x.passage(), "question", x.question()),
                     x.label());
@@ -108,46 +160,44 @@ public final class SuperGluePrompts {
         throw new IllegalArgumentException("no prompt for " + r.getClass().getSimpleName());
     }
 
-    private List<Rendered> fixed(SuperGlueTask task, long idx, Map<String, String> fields, Object label) {
+    private List<Question> fixed(SuperGlueTask task, long idx, Map<String, String> fields, Object label) {
         TaskTemplate tt = templates.task(task);
-        return List.of(Rendered.of(task.dirName(), String.valueOf(idx), tt.prompt(TaskTemplate.SINGLE, fields),
+        return List.of(new Question(task, String.valueOf(idx), tt.prompt(TaskTemplate.SINGLE), fields,
                 tt.fixedAnswers(), tt.gold(label)));
     }
 
-    private Rendered copa(Copa x) {
+    private Question copa(Copa x) {
         TaskTemplate tt = templates.task(SuperGlueTask.COPA);
-        String prompt = tt.prompt(x.question(), Map.of("premise", x.premise()));
         List<String> answers = List.of(tt.answer().render(Map.of("choice", x.choice1())),
                 tt.answer().render(Map.of("choice", x.choice2())));
-        return Rendered.of(SuperGlueTask.COPA.dirName(), String.valueOf(x.idx()), prompt, answers,
-                x.label() == null ? -1 : x.label());
+        return new Question(SuperGlueTask.COPA, String.valueOf(x.idx()), tt.prompt(x.question()),
+                Map.of("premise", x.premise()), answers, x.label() == null ? -1 : x.label());
     }
 
-    private List<Rendered> multiRc(MultiRc x) {
+    private List<Question> multiRc(MultiRc x) {
         TaskTemplate tt = templates.task(SuperGlueTask.MULTIRC);
-        List<Rendered> out = new ArrayList<>();
+        List<Question> out = new ArrayList<>();
         for (MultiRc.Question q : x.questions()) {
             for (MultiRc.Answer a : q.answers()) {
-                String prompt = tt.prompt(TaskTemplate.SINGLE,
-                        Map.of("paragraph", x.paragraphText(), "question", q.question(), "answer", a.text()));
-                out.add(Rendered.of(SuperGlueTask.MULTIRC.dirName(), x.idx() + "/" + q.idx() + "/" + a.idx(),
-                        prompt, tt.fixedAnswers(), tt.gold(a.label())));
+                out.add(new Question(SuperGlueTask.MULTIRC, x.idx() + "/" + q.idx() + "/" + a.idx(),
+                        tt.prompt(TaskTemplate.SINGLE),
+                        Map.of("paragraph", x.paragraphText(), "question", q.question(), "answer", a.text()),
+                        tt.fixedAnswers(), tt.gold(a.label())));
             }
         }
         return out;
     }
 
-    private List<Rendered> record(Record x) {
+    private List<Question> record(Record x) {
         TaskTemplate tt = templates.task(SuperGlueTask.RECORD);
         List<String> entities = List.copyOf(x.entities().stream()
                 .map(e -> e.text(x.passageText()))
                 .collect(Collectors.toCollection(LinkedHashSet::new)));
-        List<Rendered> out = new ArrayList<>();
+        List<Question> out = new ArrayList<>();
         for (Record.Query q : x.queries()) {
             int at = q.query().indexOf(Record.PLACEHOLDER);
             String before = q.query().substring(0, at);
             String after = q.query().substring(at + Record.PLACEHOLDER.length());
-            String prompt = tt.prompt(TaskTemplate.SINGLE, Map.of("passage", x.passageText(), "query_before", before));
             List<String> answers = entities.stream()
                     .map(e -> tt.answer().render(Map.of("entity", e, "query_after", after)))
                     .toList();
@@ -158,7 +208,8 @@ public final class SuperGluePrompts {
                     goldIndex = i;
                 }
             }
-            out.add(Rendered.of(SuperGlueTask.RECORD.dirName(), x.idx() + "/" + q.idx(), prompt, answers, goldIndex));
+            out.add(new Question(SuperGlueTask.RECORD, x.idx() + "/" + q.idx(), tt.prompt(TaskTemplate.SINGLE),
+                    Map.of("passage", x.passageText(), "query_before", before), answers, goldIndex));
         }
         return out;
     }

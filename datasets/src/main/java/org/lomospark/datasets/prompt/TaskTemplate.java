@@ -14,8 +14,8 @@ import java.util.Map;
 record TaskTemplate(Map<String, Template> prompts, List<String> labels, List<String> fixedAnswers, Template answer) {
     static final String SINGLE = "";
 
-    String prompt(String variant, Map<String, String> fields) {
-        return prompts.get(variant).render(fields);
+    Template prompt(String variant) {
+        return prompts.get(variant);
     }
 
     /** The candidate index of {@code label} (printed as the dataset spells it), -1 when unlabeled. */

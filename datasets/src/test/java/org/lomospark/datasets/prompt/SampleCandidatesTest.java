@@ -36,7 +36,8 @@ class SampleCandidatesTest {
     /** A question's expected candidate count and gold index. */
     private record Expected(int candidates, int gold) {}
 
-    private static List<SuperGlueRecord> read(SuperGlueTask task, Split split) throws Exception {
+    /** Every record of a shipped sample file. */
+    static List<SuperGlueRecord> read(SuperGlueTask task, Split split) throws Exception {
         Path root = Path.of(SampleCandidatesTest.class.getResource("/samples/superglue").toURI());
         List<SuperGlueRecord> out = new ArrayList<>();
         for (Parsed<SuperGlueRecord> p : task.read(root, split)) {
