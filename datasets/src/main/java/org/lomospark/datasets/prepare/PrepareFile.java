@@ -22,6 +22,7 @@ import org.lomospark.datasets.instruct.InstructFile;
 import org.lomospark.datasets.jsonl.JsonlFile;
 import org.lomospark.datasets.jsonl.Parsed;
 import org.lomospark.datasets.prompt.Candidate;
+import org.lomospark.datasets.prompt.Fitted;
 import org.lomospark.datasets.prompt.PromptTemplates;
 import org.lomospark.datasets.prompt.SuperGluePrompts;
 import org.lomospark.datasets.prompt.TrainingExample;
@@ -73,18 +74,18 @@ final class PrepareFile implements FlatMapFunction<Iterator<Tuple2<String, Porta
         Counts counts = new Counts();
         List<Made> made = draw(parsed, r -> Long.toString(r.idx()), (r, line) -> {
             List<Tagged> rows = new ArrayList<>();
+            boolean truncated;
             if (train) {
-                for (TrainingExample e : prompts.training(r, t)) {
-                    checkLength(e.id(), e.tokens().length, spec.maxLength());
-                    rows.add(train(e.task(), e.id(), e.tokens(), e.lossMask(), new int[] {0}));
-                }
+                Fitted<TrainingExample> fitted = prompts.training(r, t, spec.maxLength());
+                fitted.rows().forEach(e -> rows.add(train(e.task(), e.id(), e.tokens(), e.lossMask(),
+                        new int[] {0})));
+                truncated = fitted.truncated();
             } else {
-                for (Candidate c : prompts.candidates(r, t)) {
-                    checkLength(c.group(), c.tokens().length, spec.maxLength());
-                    rows.add(eval(c));
-                }
+                Fitted<Candidate> fitted = prompts.candidates(r, t, spec.maxLength());
+                fitted.rows().forEach(c -> rows.add(eval(c)));
+                truncated = fitted.truncated();
             }
-            return new Made(line, rows, null, false);
+            return new Made(line, rows, null, truncated);
         }, counts, out);
         for (Made m : made) {
             counts.add(m.rows());

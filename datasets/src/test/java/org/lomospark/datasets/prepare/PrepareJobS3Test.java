@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.datasets.tokenize.ByteLevelBpe;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -198,14 +199,40 @@ class PrepareJobS3Test {
         for (String t : List.of("train", "eval", "quarantine")) {
             assertEquals(sortedRows(local, t), sortedRows(out, t), t);
         }
-        assertEquals(List.of("prepared", "superglue"), Arrays.stream(s3.listStatus(s3a("")))
-                .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).sorted().toList(),
-                "the hidden sibling is gone after the rename");
+        assertEquals(List.of(), Arrays.stream(s3.listStatus(s3a("")))
+                .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).filter(n -> n.startsWith("."))
+                .toList(), "the hidden sibling is gone after the rename");
 
         // a different spec would change the manifest: only the existing one coming back proves no work was done
         List<String> before = listing(out);
         assertEquals(stored, PrepareJob.run(spark, spec(s3a("superglue").toString(), out,
                 List.of(SuperGlueTask.RTE))));
         assertEquals(before, listing(out));
+    }
+
+    @Test
+    void tokenizerAndInstructionDataComeFromS3Too() throws Exception {
+        Path tokenizer = ByteLevelBpe.write(dir.resolve("tokenizer"));
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+            s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(tokenizer.resolve(f).toUri()), s3a("tok/" + f));
+        }
+        Path alpaca = Path.of(PrepareJobS3Test.class.getResource("/samples/instruct/alpaca.json").toURI());
+        s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(alpaca.toUri()), s3a("instruct/alpaca.json"));
+
+        String local = dir.resolve("local-hf").toString();
+        String out = s3a("prepared-hf").toString();
+        Manifest expected = PrepareJob.run(spark, PrepareSpec.builder(local)
+                .instruct(new InstructInput("alpaca", alpaca.toString(), InstructInput.Format.ALPACA))
+                .tokenizer(TokenizerSpec.parse(tokenizer.toString())).pack(256).maxLength(256).build());
+        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out)
+                .instruct(new InstructInput("alpaca", s3a("instruct/alpaca.json").toString(),
+                        InstructInput.Format.ALPACA))
+                .tokenizer(TokenizerSpec.parse(s3a("tok").toString())).pack(256).maxLength(256).build());
+
+        assertTrue(m.tokenizerFingerprint().startsWith("hf-sha256:"), m::tokenizerFingerprint);
+        assertEquals(expected.tokenizerFingerprint(), m.tokenizerFingerprint());
+        assertEquals(ByteLevelBpe.VOCAB, m.vocabSize());
+        assertEquals(counts(expected).sources(), counts(m).sources());
+        assertEquals(sortedRows(local, "train"), sortedRows(out, "train"));
     }
 }

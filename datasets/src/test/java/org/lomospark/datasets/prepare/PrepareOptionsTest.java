@@ -203,6 +203,34 @@ class PrepareOptionsTest {
     }
 
     @Test
+    void passagesAreCutToMaxLengthAndWhatCannotFitIsQuarantined() throws Exception {
+        Path samples = resource("/samples/superglue");
+        Path out = dir.resolve("cut");
+        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out.toString())
+                .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.COPA), TRAIN_VAL)
+                .maxLength(160).build());
+        Manifest.Source boolQTrain = m.sources().get(0);
+        assertEquals("BoolQ train", boolQTrain.task() + " " + boolQTrain.split());
+        assertTrue(boolQTrain.truncated() > 0 && boolQTrain.truncated() < 12, boolQTrain::toString);
+        assertEquals(0, m.bad());
+        assertEquals(160, m.longestRow(), "cut passages fill the limit exactly with one token per byte");
+        assertEquals(0, table(out, "train").where("length > 160").count());
+        assertEquals(0, table(out, "eval").where("length > 160").count());
+        assertEquals(m.sources().stream().mapToLong(Manifest.Source::truncated).sum(), m.truncated());
+
+        // COPA has no passage: at 40 tokens its questions cannot fit and go to quarantine, named
+        Path tight = dir.resolve("tight");
+        Manifest q = PrepareJob.run(spark, PrepareSpec.builder(tight.toString())
+                .superGlue(samples.toString(), List.of(SuperGlueTask.COPA), TRAIN_VAL)
+                .maxLength(40).maxBadFraction(1).build());
+        assertEquals(18, q.bad());
+        assertEquals(0, q.records());
+        Row first = table(tight, "quarantine").orderBy("file", "line").first();
+        assertTrue(first.getString(2).startsWith("over-long: COPA ")
+                && first.getString(2).endsWith("has no passage to cut; max_length 40"), first::toString);
+    }
+
+    @Test
     void overLongInstructionExamplesAreQuarantinedNotCut() throws Exception {
         Path alpaca = resource("/samples/instruct/alpaca.json");
         Path out = dir.resolve("short");
