@@ -5,6 +5,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.optim.DynamicLossScaler;
 import org.lomospark.trainer.optim.FusedOptimizer;
@@ -33,6 +34,7 @@ public final class FusedStep implements TrainStep {
     private final FusedOptimizer optimizer;
     private final double maxGradNorm;
     private final DynamicLossScaler scaler;
+    private final Group dataParallel;
 
     /**
      * @param maxGradNorm global-norm clipping threshold, {@code <= 0} for none
@@ -40,6 +42,17 @@ public final class FusedStep implements TrainStep {
      */
     public FusedStep(LlamaModel model, Strategy strategy, FusedOptimizer optimizer, double maxGradNorm,
             DynamicLossScaler scaler) {
+        this(model, strategy, optimizer, maxGradNorm, scaler, Group.single());
+    }
+
+    /**
+     * Data parallel: every rank of {@code dataParallel} runs its own micro-batches through its own replica; each
+     * gradient is summed over the ranks the moment it exists, before the update, and the loss is normalized by the
+     * target tokens of all ranks together. So every replica makes the same update, the one a single rank would
+     * make with all ranks' micro-batches (exact up to the order of float additions).
+     */
+    public FusedStep(LlamaModel model, Strategy strategy, FusedOptimizer optimizer, double maxGradNorm,
+            DynamicLossScaler scaler, Group dataParallel) {
         boolean fp16 = model.placement().dtype() == ScalarType.Half;
         if (fp16 && scaler == null) {
             throw new IllegalArgumentException("dtype f16 needs a loss scaler (fp16 gradients underflow without one); "
@@ -50,6 +63,7 @@ public final class FusedStep implements TrainStep {
         this.optimizer = optimizer;
         this.maxGradNorm = maxGradNorm;
         this.scaler = scaler;
+        this.dataParallel = dataParallel;
     }
 
     @Override
@@ -58,7 +72,8 @@ public final class FusedStep implements TrainStep {
             throw new IllegalArgumentException("gradient accumulation over " + microBatches.size()
                     + " micro-batches needs strategy block, not " + strategy.name());
         }
-        long tokens = TrainStep.targetTokens(microBatches);
+        long tokens = dataParallel.size() == 1 ? TrainStep.targetTokens(microBatches)
+                : globalTokens(microBatches, step);
         double scale = scaler == null ? 1.0 : scaler.scale();
         double lossWeight = scale / tokens;
         boolean checkPass = maxGradNorm > 0 || scaler != null;
@@ -68,7 +83,7 @@ public final class FusedStep implements TrainStep {
             double lossSum;
             if (checkPass) {
                 try (SquaredNorm sq = new SquaredNorm(1.0 / scale)) {
-                    lossSum = passes.backward(sq, lossWeight, true);
+                    lossSum = dataParallel.sum(passes.backward(reduced(sq), lossWeight, true));
                     norm = Math.sqrt(sq.total()); // a device-to-host sync point, once per step
                 }
                 boolean overflow = !Double.isFinite(norm);
@@ -84,9 +99,34 @@ public final class FusedStep implements TrainStep {
                 }
             }
             UpdateContext ctx = new UpdateContext(step, lr, 1.0 / scale, clipCoef);
-            lossSum = passes.backward((name, p, g) -> optimizer.update(name, p, g, ctx), lossWeight, false);
+            lossSum = dataParallel.sum(passes.backward(reduced((name, p, g) -> optimizer.update(name, p, g, ctx)),
+                    lossWeight, false));
             return new StepResult(lossSum / tokens, false, norm, scale, tokens);
         }
+    }
+
+    /** The step's target tokens over every data-parallel rank; a rank may have none. */
+    private long globalTokens(List<Batch> microBatches, long step) {
+        long local = 0;
+        for (Batch b : microBatches) {
+            local += b.targetTokens();
+        }
+        long tokens = dataParallel.sum(local);
+        if (tokens == 0) {
+            throw new IllegalArgumentException("step " + step + ": no data-parallel rank has target tokens");
+        }
+        return tokens;
+    }
+
+    /** {@code sink} fed gradients summed over the data-parallel ranks. */
+    private GradSink reduced(GradSink sink) {
+        if (dataParallel.size() == 1) {
+            return sink;
+        }
+        return (name, p, g) -> {
+            dataParallel.allReduceSum(g);
+            sink.accept(name, p, g);
+        };
     }
 
     @Override

@@ -83,8 +83,8 @@ public final class LlamaModel implements AutoCloseable {
      * then moved, so the same seed gives the same model on a GPU as on the CPU (slower for large models).
      */
     public static LlamaModel create(LlamaConfig config, Placement placement, long seed, boolean initOnCpu) {
-        torch.manual_seed(seed);
-        return new LlamaModel(config, placement, ParameterSource.random(placement, initOnCpu || !placement.isCuda()));
+        return new LlamaModel(config, placement, ParameterSource.random(placement, initOnCpu || !placement.isCuda(),
+                seed));
     }
 
     /**

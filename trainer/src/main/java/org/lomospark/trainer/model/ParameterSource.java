@@ -2,7 +2,9 @@ package org.lomospark.trainer.model;
 
 import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Tensors;
@@ -22,11 +24,19 @@ public interface ParameterSource {
 
     Tensor norm(String name, long... shape);
 
-    /** Random initialization; {@code onCpu} draws from the CPU generator so the seed means the same on any device. */
-    static ParameterSource random(Placement at, boolean onCpu) {
+    /**
+     * Random initialization. {@code onCpu} draws from a CPU generator of this source's own, seeded with
+     * {@code seed}, so the seed means the same on any device and models built at once on several threads (ranks of
+     * one JVM) do not share draws; otherwise from the device's default generator, seeded here.
+     */
+    static ParameterSource random(Placement at, boolean onCpu, long seed) {
+        Generator cpu = onCpu ? torch.make_generator_cpu(seed) : null;
+        if (!onCpu) {
+            torch.manual_seed(seed);
+        }
         return new ParameterSource() {
             public Tensor weight(String name, long... shape) {
-                return Params.normal(at, onCpu, shape);
+                return Params.normal(at, cpu, shape);
             }
 
             public Tensor bias(String name, long... shape) {

@@ -2,6 +2,8 @@ package org.lomospark.trainer.model;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Native;
@@ -16,14 +18,16 @@ final class Params {
     private Params() {}
 
     /**
-     * normal(0, 0.02). With {@code onCpu} the numbers come from the CPU generator in fp32 and are then moved and
-     * cast, so one seed gives the same model on any device; otherwise they are drawn on the device directly.
+     * normal(0, 0.02). With a {@code cpu} generator the numbers come from it in fp32 and are then moved and cast,
+     * so one seed gives the same model on any device; with null they are drawn on the device by its default
+     * generator.
      */
-    static Tensor normal(Placement at, boolean onCpu, long... shape) {
+    static Tensor normal(Placement at, Generator cpu, long... shape) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor t = torch.randn(shape, onCpu ? Tensors.options(ScalarType.Float) : at.options());
+            Tensor t = cpu != null ? torch.randn(shape, new GeneratorOptional(cpu), Tensors.options(ScalarType.Float))
+                    : torch.randn(shape, at.options());
             t.mul_(new Scalar(INIT_STD));
-            return trainable(onCpu ? t.to(at.torchDevice(), at.dtype()) : t);
+            return trainable(cpu != null ? t.to(at.torchDevice(), at.dtype()) : t);
         }
     }
 
