@@ -48,7 +48,7 @@ public final class TrainerCli {
                     s.config.parameterCount(), s.placement.device(), s.placement.dtypeName(), s.step.optimizer(),
                     s.step.strategy(), s.data.describe());
             TrainLoop loop = new TrainLoop(s.model, s.step, s.fused, s.scaler, s.data, s.schedule,
-                    new TrainLoop.Plan(a.integer("steps"), a.integer("micro-batches"), a.integer("log-every"),
+                    TrainLoop.Plan.local(a.integer("steps"), a.integer("micro-batches"), a.integer("log-every"),
                             a.integer("save-every"), Setup.runDir(a),
                             a.get("metrics").isEmpty() ? null : Path.of(a.get("metrics"))),
                     out);

@@ -22,12 +22,21 @@ import org.lomospark.trainer.optim.LrSchedule;
  * It receives built parts; wiring them from settings is the caller's job.
  */
 public final class TrainLoop {
-    /** What the loop needs besides the model and the step. */
     /**
-     * @param runDir checkpoints go here, and a run resumes from the newest one; null for none
+     * What the loop needs besides the model and the step.
+     *
+     * @param checkpoints where checkpoints go and a run resumes from the newest one; null for none
      * @param metrics one JSON line per step is appended here; null for none
      */
-    public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Path runDir, Path metrics) {}
+    public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Checkpointer checkpoints,
+                       Path metrics) {
+        /** Checkpoints in {@code runDir} ({@link Checkpointer#directory}), or none when it is null. */
+        public static Plan local(long steps, int microBatches, int logEvery, int saveEvery, Path runDir,
+                                 Path metrics) {
+            return new Plan(steps, microBatches, logEvery, saveEvery,
+                    runDir == null ? null : Checkpointer.directory(runDir), metrics);
+        }
+    }
 
     private final LlamaModel model;
     private final TrainStep trainStep;
@@ -54,15 +63,16 @@ public final class TrainLoop {
     public List<StepResult> run() throws IOException {
         long step = 0;
         long position = 0;
-        Optional<Path> resumeFrom = plan.runDir() == null ? Optional.empty() : TrainingState.latest(plan.runDir());
-        if (resumeFrom.isPresent()) {
-            TrainingState s = TrainingState.restore(resumeFrom.get(), model, optimizer);
+        Optional<TrainingState> resumed = plan.checkpoints() == null ? Optional.empty()
+                : plan.checkpoints().restoreLatest(model, optimizer);
+        if (resumed.isPresent()) {
+            TrainingState s = resumed.get();
             step = s.step();
             position = s.dataPosition();
             if (scaler != null && s.scaler() != null) {
                 scaler.restore(s.scaler());
             }
-            out.printf("resumed from %s at step %d%n", resumeFrom.get(), step);
+            out.printf("resumed at step %d%n", step);
         }
         List<StepResult> results = new ArrayList<>();
         try (PrintStream metrics = plan.metrics() == null ? null : new PrintStream(Files.newOutputStream(plan.metrics(),
@@ -106,9 +116,9 @@ public final class TrainLoop {
                 lastLog = now;
             }
             boolean last = step == plan.steps();
-            if (plan.runDir() != null && ((plan.saveEvery() > 0 && step % plan.saveEvery() == 0) || last)) {
-                Path saved = new TrainingState(step, position, scaler == null ? null : scaler.state())
-                        .save(plan.runDir(), model, optimizer);
+            if (plan.checkpoints() != null && ((plan.saveEvery() > 0 && step % plan.saveEvery() == 0) || last)) {
+                String saved = plan.checkpoints().save(new TrainingState(step, position,
+                        scaler == null ? null : scaler.state()), model, optimizer);
                 out.printf("checkpoint %s%n", saved);
             }
         }

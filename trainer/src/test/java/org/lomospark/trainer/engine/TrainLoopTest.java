@@ -70,7 +70,7 @@ class TrainLoopTest {
                 Lomo lomo = new Lomo(0, 0)) {
             TrainLoop loop = new TrainLoop(m, new FusedStep(m, new HookBackward(), lomo, 1.0, null), lomo, null,
                     new SyntheticSequences(3, 8, 32, TINY.vocabSize()), new LrSchedule.Constant(0.5),
-                    new TrainLoop.Plan(40, 1, 10, 0, null, null), quiet());
+                    TrainLoop.Plan.local(40, 1, 10, 0, null, null), quiet());
             List<StepResult> r = loop.run();
             assertTrue(r.get(39).loss() < r.get(0).loss() - 0.5, "loss " + r.get(0).loss() + " -> " + r.get(39).loss());
         }
@@ -108,7 +108,7 @@ class TrainLoopTest {
         try (AdaLomo opt = AdaLomo.defaults(0.01)) {
             TrainLoop loop = new TrainLoop(m, new FusedStep(m, new BlockRecompute(false), opt, 1.0, null), opt, null,
                     new SyntheticSequences(5, 2, 16, TINY.vocabSize()), SCHEDULE,
-                    new TrainLoop.Plan(stopAt, 2, 100, 0, runDir, runDir == null ? null : runDir.resolveSibling("metrics.jsonl")), quiet());
+                    TrainLoop.Plan.local(stopAt, 2, 100, 0, runDir, runDir == null ? null : runDir.resolveSibling("metrics.jsonl")), quiet());
             return loop.run();
         }
     }

@@ -1,0 +1,35 @@
+package org.lomospark.trainer.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a run's checkpoints live: a local directory ({@link LocalCheckpointStore}) or any Hadoop filesystem
+ * ({@code s3a://}, {@code hdfs://}; in the pipeline module). Paths are relative to the store's root and
+ * {@code /}-separated. Files are written whole from a local file and read back into one, which is what an object
+ * store offers anyway; nothing here relies on an atomic rename.
+ */
+public interface CheckpointStore {
+    /** Copies {@code local} to {@code path}, replacing what is there; returns the SHA-256 of the bytes sent. */
+    String upload(Path local, String path) throws IOException;
+
+    /** Copies {@code path} to {@code local}; returns the SHA-256 of the bytes received. */
+    String download(String path, Path local) throws IOException;
+
+    /** Writes a small text file whole. */
+    void writeString(String path, String text) throws IOException;
+
+    String readString(String path) throws IOException;
+
+    boolean exists(String path) throws IOException;
+
+    /** The names directly under {@code dir} (files and directories), or none when it does not exist. */
+    List<String> children(String dir) throws IOException;
+
+    /** Deletes {@code path} and everything under it; nothing when it does not exist. */
+    void delete(String path) throws IOException;
+
+    /** The full location of {@code path}, for messages. */
+    String describe(String path);
+}

@@ -1,0 +1,121 @@
+package org.lomospark.trainer.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A {@link CheckpointStore} in a local directory; each file is written under a temporary name and moved. */
+public final class LocalCheckpointStore implements CheckpointStore {
+    private final Path root;
+
+    public LocalCheckpointStore(Path root) {
+        this.root = root;
+    }
+
+    private Path resolve(String path) {
+        Path p = root.resolve(path).normalize();
+        if (!p.startsWith(root.normalize())) {
+            throw new IllegalArgumentException("path '" + path + "' leaves the store at " + root);
+        }
+        return p;
+    }
+
+    @Override
+    public String upload(Path local, String path) throws IOException {
+        try (InputStream in = Files.newInputStream(local)) {
+            return write(in, path);
+        }
+    }
+
+    private String write(InputStream in, String path) throws IOException {
+        Path target = resolve(path);
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            MessageDigest sha = sha256();
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                new DigestInputStream(in, sha).transferTo(out);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return HexFormat.of().formatHex(sha.digest());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public String download(String path, Path local) throws IOException {
+        MessageDigest sha = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(resolve(path)), sha);
+             OutputStream out = Files.newOutputStream(local)) {
+            in.transferTo(out);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    @Override
+    public void writeString(String path, String text) throws IOException {
+        try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
+            write(in, path);
+        }
+    }
+
+    @Override
+    public String readString(String path) throws IOException {
+        return Files.readString(resolve(path));
+    }
+
+    @Override
+    public boolean exists(String path) {
+        return Files.exists(resolve(path));
+    }
+
+    @Override
+    public List<String> children(String dir) throws IOException {
+        Path d = resolve(dir);
+        if (!Files.isDirectory(d)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(d)) {
+            return new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+        Path p = resolve(path);
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    @Override
+    public String describe(String path) {
+        return resolve(path).toString();
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}
