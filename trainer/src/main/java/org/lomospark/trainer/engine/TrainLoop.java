@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.TokenSource;
 import org.lomospark.trainer.model.LlamaModel;
@@ -46,6 +48,7 @@ public final class TrainLoop {
     private final LrSchedule schedule;
     private final Plan plan;
     private final PrintStream out;
+    private Consumer<String> listener = line -> {};
 
     public TrainLoop(LlamaModel model, TrainStep trainStep, FusedOptimizer optimizer, DynamicLossScaler scaler,
             TokenSource data, LrSchedule schedule, Plan plan, PrintStream out) {
@@ -57,6 +60,12 @@ public final class TrainLoop {
         this.schedule = schedule;
         this.plan = plan;
         this.out = out;
+    }
+
+    /** Also hands every step's metrics line (the JSON written to {@code plan.metrics()}) to {@code listener}. */
+    public TrainLoop onStep(Consumer<String> listener) {
+        this.listener = listener;
+        return this;
     }
 
     /** Runs to {@code plan.steps()} and returns each step's result (only the steps this call ran). */
@@ -96,12 +105,15 @@ public final class TrainLoop {
                 StepResult r = trainStep.step(batches, step, schedule.lr(step));
                 results.add(r);
                 tokensSinceLog += r.tokens();
+                String line = String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6f,\"lr\":%.6g,\"tokens\":%d,"
+                        + "\"skipped\":%b,\"grad_norm\":%s,\"loss_scale\":%.1f,\"elapsed_s\":%.3f}", step, r.loss(),
+                        schedule.lr(step), r.tokens(), r.skipped(),
+                        Double.isNaN(r.gradNorm()) ? "null" : String.format(Locale.ROOT, "%.6g", r.gradNorm()),
+                        r.lossScale(), (System.nanoTime() - started) / 1e9);
                 if (metrics != null) {
-                    metrics.printf("{\"step\":%d,\"loss\":%.6f,\"lr\":%.6g,\"tokens\":%d,\"skipped\":%b,\"grad_norm\":%s,"
-                            + "\"loss_scale\":%.1f,\"elapsed_s\":%.3f}%n", step, r.loss(), schedule.lr(step), r.tokens(),
-                            r.skipped(), Double.isNaN(r.gradNorm()) ? "null" : String.format("%.6g", r.gradNorm()),
-                            r.lossScale(), (System.nanoTime() - started) / 1e9);
+                    metrics.println(line);
                 }
+                listener.accept(line);
             } finally {
                 batches.forEach(Batch::close);
             }
