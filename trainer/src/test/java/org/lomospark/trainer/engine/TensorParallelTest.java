@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,28 @@ class TensorParallelTest {
     @Test
     void tensorParallelRanksAccumulatingTwoMicroBatchesEqualOneRankOnTheirRows() throws Exception {
         assertMatchesOneRank(GQA, 1, 2, 0, 2);
+    }
+
+    @Test
+    void aForwardWithoutGraphGivesTheOneRankLossOnEveryRank() throws Exception {
+        // the evaluation path: no engine, the model's own all-reduces and the vocabulary-parallel loss
+        Batch b = FusedStepTest.batches(2, 16, 1).get(0);
+        try (PointerScope scope = new PointerScope(); LlamaModel one = LlamaModel.create(GQA, F32, 4)) {
+            double expected = forwardLoss(one, b);
+            List<Double> perRank = onRanks(1, 2, d -> {
+                try (LlamaModel part = LlamaModel.create(GQA, F32, 4, true, d.tp())) {
+                    return forwardLoss(part, b);
+                }
+            });
+            assertEquals(perRank.get(0), perRank.get(1), 0.0, "ranks disagree");
+            assertEquals(expected, perRank.get(0), 1e-5 * expected);
+        }
+    }
+
+    private static double forwardLoss(LlamaModel m, Batch b) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            return m.head().lossSum(m.hidden(b.inputIds(), null), b.targets()).item().toDouble();
+        }
     }
 
     @Test
