@@ -14,6 +14,7 @@ import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.model.DecoderBlock;
 import org.lomospark.trainer.model.ForwardContext;
 import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.model.TensorParallel;
 import org.lomospark.trainer.tensor.Gradients;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Placement;
@@ -58,6 +59,9 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
         private final PhaseClock clock;
         private final HostActivations parked;
         private final UpdateStream updates;
+        private final TensorParallel tp;
+        /** Checkpoints before each residual half rather than one per block. */
+        private final boolean halves;
         private boolean closed;
         private final List<MicroBatch> batches = new ArrayList<>();
 
@@ -74,6 +78,8 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             // Offloading means something only on a GPU: on the CPU the inputs are in host memory already.
             this.parked = offload && at.isCuda() ? new HostActivations(at) : null;
             this.updates = at.isCuda() ? new UpdateStream() : null;
+            this.tp = model.tensorParallel();
+            this.halves = parked != null || tp.active();
             clock.start();
             for (Batch b : microBatches) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
@@ -87,18 +93,23 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                     Tensor h = Native.keep(model.embed(ids));
                     for (DecoderBlock block : model.blocks()) {
                         Tensor next;
-                        if (parked != null) {
-                            // two checkpoints a block, before each residual half: the backward then holds one
-                            // half's activations and gradients at a time, and the host holds the inputs
-                            int i = block.index();
-                            slots[2 * i] = parked.park(h);
+                        if (halves) {
+                            // two checkpoints a block, before each residual half: offloaded, the backward then
+                            // holds one half's activations and gradients at a time; tensor-parallel, each half
+                            // ends in an all-reduce that no torch.grad can go through
+                            save(h, saved, slots);
+                            Tensor mid;
                             try (PointerScope blockScope = new PointerScope()) {
-                                Tensor mid = block.attentionHalf(h, ctx);
-                                slots[2 * i + 1] = parked.park(mid);
+                                mid = Native.keep(block.attentionHalf(h, ctx));
+                            }
+                            save(mid, saved, slots);
+                            try (PointerScope blockScope = new PointerScope()) {
                                 next = Native.keep(block.mlpHalf(mid));
                             }
-                            h.close(); // the copy stream holds it until the copy has read it
-                            saved.add(null);
+                            if (parked != null) {
+                                h.close(); // the copy stream holds them until the copy has read them
+                                mid.close();
+                            }
                         } else {
                             try (PointerScope blockScope = new PointerScope()) {
                                 next = Native.keep(block.forward(h, ctx));
@@ -147,8 +158,13 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                                 for (String name : segment.params.keySet()) {
                                     grads.add(name, g.get(k++));
                                 }
+                                Tensor dx = new Tensor(g.get(0));
+                                if (segment.branch) {
+                                    // y = x + sum_r branch_r(x): dx = dy + sum_r dx_r
+                                    dx = tp.sum(dx.contiguous()).add(dHidden.get(m));
+                                }
                                 dHidden.get(m).close();
-                                dHidden.set(m, Native.keep(new Tensor(g.get(0))));
+                                dHidden.set(m, Native.keep(dx));
                                 if (parked != null) {
                                     parked.release(mb.slots[segment.checkpoint]);
                                 }
@@ -160,7 +176,9 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                         }
                         try {
                             for (String name : segment.params.keySet()) {
-                                deliver(grads, sink, params, name, updates);
+                                // a norm weight: every rank's branch used it, each rank's gradient is one share
+                                boolean shares = segment.branch && model.replicated(name);
+                                deliver(grads, sink, params, name, updates, shares ? tp : TensorParallel.none());
                             }
                         } finally {
                             if (updates != null) {
@@ -173,7 +191,7 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
                 Tensor embedding = model.embeddingWeight();
                 for (int m = 0; m < batches.size(); m++) {
                     try (PointerScope scope = new PointerScope()) {
-                        Tensor e = model.embed(batches.get(m).ids);
+                        Tensor e = model.embedOwnRows(batches.get(m).ids); // a rank's gradient: its own rows
                         TensorVector g = torch.grad(new TensorVector(e), new TensorVector(embedding),
                                 new TensorVector(dHidden.get(m)), new BoolOptional(false), false, false);
                         grads.add(LlamaModel.EMBED, g.get(0));
@@ -199,12 +217,14 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
         }
 
         private static void deliver(Gradients grads, GradSink sink, Map<String, Tensor> params, String name) {
-            deliver(grads, sink, params, name, null);
+            deliver(grads, sink, params, name, null, TensorParallel.none());
         }
 
+        /** Hands the gradient of {@code name} to the sink, first summed over {@code shares} (ranks each holding a part). */
         private static void deliver(Gradients grads, GradSink sink, Map<String, Tensor> params, String name,
-                UpdateStream updates) {
+                UpdateStream updates, TensorParallel shares) {
             try (Tensor g = grads.take(name)) {
+                shares.sum(g);
                 if (updates != null) {
                     updates.hold(g); // freed below on the compute side, read by the update stream
                 }
@@ -212,18 +232,39 @@ public record BlockRecompute(boolean offloadActivations, PhaseClock clock) imple
             }
         }
 
-        /** A stretch of a block between two checkpoints, with the parameters it uses. */
-        private record Segment(Map<String, Tensor> params, BiFunction<Tensor, ForwardContext, Tensor> forward,
-                int checkpoint) {}
+        /** Keeps checkpoint {@code t} as the next one: parked on the host (the caller still closes t), or in saved. */
+        private void save(Tensor t, List<Tensor> saved, int[] slots) {
+            if (parked != null) {
+                slots[saved.size()] = parked.park(t);
+                saved.add(null);
+            } else {
+                saved.add(t);
+            }
+        }
 
-        /** In backward order: the whole block, or (inputs parked on the host) its MLP half, then its attention half. */
+        /**
+         * A stretch of a block between two checkpoints, with the parameters it uses. A {@code branch} segment
+         * computes only this tensor-parallel rank's share of a residual branch: the residual and the other ranks'
+         * shares are added to its input gradient by hand.
+         */
+        private record Segment(Map<String, Tensor> params, BiFunction<Tensor, ForwardContext, Tensor> forward,
+                int checkpoint, boolean branch) {}
+
+        /**
+         * In backward order: the whole block; or its MLP half, then its attention half (inputs parked on the host);
+         * or, tensor-parallel, this rank's share of the MLP branch, then of the attention branch.
+         */
         private List<Segment> segments(DecoderBlock block) {
             int i = block.index();
-            if (parked == null) {
-                return List.of(new Segment(block.parameters(), block::forward, i));
+            if (tp.active()) {
+                return List.of(new Segment(block.mlpParameters(), (h, ctx) -> block.mlpBranch(h), 2 * i + 1, true),
+                        new Segment(block.attentionParameters(), block::attentionBranch, 2 * i, true));
             }
-            return List.of(new Segment(block.mlpParameters(), (h, ctx) -> block.mlpHalf(h), 2 * i + 1),
-                    new Segment(block.attentionParameters(), block::attentionHalf, 2 * i));
+            if (parked == null) {
+                return List.of(new Segment(block.parameters(), block::forward, i, false));
+            }
+            return List.of(new Segment(block.mlpParameters(), (h, ctx) -> block.mlpHalf(h), 2 * i + 1, false),
+                    new Segment(block.attentionParameters(), block::attentionHalf, 2 * i, false));
         }
 
         private Tensor input(MicroBatch mb, int checkpoint) {

@@ -27,6 +27,10 @@ public final class FullBackwardStep implements TrainStep {
         if (model.placement().dtype() == torch.ScalarType.Half) {
             throw new IllegalArgumentException("the full-backward baselines run in f32 or bf16, not f16 (no loss scaler)");
         }
+        if (model.tensorParallel().active()) {
+            throw new IllegalArgumentException("the full-backward baselines run on one rank, not tensor-parallel (tp "
+                    + model.tensorParallel().size() + "): autograd does not see the all-reduces in the forward");
+        }
         this.model = model;
         this.optimizer = optimizer;
         this.maxGradNorm = maxGradNorm;

@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.model.TensorParallel;
 import org.lomospark.trainer.optim.DynamicLossScaler;
 import org.lomospark.trainer.optim.FusedOptimizer;
 import org.lomospark.trainer.optim.UpdateContext;
@@ -50,6 +51,12 @@ public final class FusedStep implements TrainStep {
      * gradient is summed over the ranks the moment it exists, before the update, and the loss is normalized by the
      * target tokens of all ranks together. So every replica makes the same update, the one a single rank would
      * make with all ranks' micro-batches (exact up to the order of float additions).
+     *
+     * <p>Tensor parallel as well when {@code model} was built over a tensor-parallel group (its
+     * {@link LlamaModel#tensorParallel()}): the ranks of that group feed the same micro-batches and each updates its
+     * slices; the loss is the same on each, and the clipping norm counts every slice once. A replica is then the
+     * ranks of one tensor-parallel group, and {@code dataParallel} joins the ranks holding the same slices
+     * ({@code Distributed.dp()}). Needs strategy block.
      */
     public FusedStep(LlamaModel model, Strategy strategy, FusedOptimizer optimizer, double maxGradNorm,
             DynamicLossScaler scaler, Group dataParallel) {
@@ -57,6 +64,11 @@ public final class FusedStep implements TrainStep {
         if (fp16 && scaler == null) {
             throw new IllegalArgumentException("dtype f16 needs a loss scaler (fp16 gradients underflow without one); "
                     + "use dtype bf16 to train without a scaler");
+        }
+        if (model.tensorParallel().active() && !(strategy instanceof BlockRecompute)) {
+            throw new IllegalArgumentException("tensor parallelism (tp " + model.tensorParallel().size()
+                    + ") needs strategy block, not " + strategy.name() + ": the all-reduces between block halves go "
+                    + "between explicit per-half backward calls, which one autograd backward with hooks cannot make");
         }
         this.model = model;
         this.strategy = strategy;
@@ -82,7 +94,7 @@ public final class FusedStep implements TrainStep {
             double norm = Double.NaN;
             double lossSum;
             if (checkPass) {
-                try (SquaredNorm sq = new SquaredNorm(1.0 / scale)) {
+                try (SquaredNorm sq = new SquaredNorm(1.0 / scale, model)) {
                     lossSum = dataParallel.sum(passes.backward(reduced(sq), lossWeight, true));
                     norm = Math.sqrt(sq.total()); // a device-to-host sync point, once per step
                 }
@@ -144,38 +156,62 @@ public final class FusedStep implements TrainStep {
         return optimizer.name() + (maxGradNorm > 0 ? "+clip" : "");
     }
 
-    /** First-pass sink: sums squared fp32 norms of the unscaled gradients on the device, frees each gradient. */
+    /**
+     * First-pass sink: sums squared fp32 norms of the unscaled gradients on the device, frees each gradient. Under
+     * tensor parallelism a split parameter's slices are summed over the ranks and a replicated one (whole and equal
+     * on every rank) is counted once.
+     */
     static final class SquaredNorm implements GradSink, AutoCloseable {
         private final double unscale;
-        private Tensor total;
+        private final LlamaModel model;
+        /** Parameters whole on this rank: everything over one rank. */
+        private Tensor whole;
+        /** This rank's slices of split parameters. */
+        private Tensor slices;
 
-        SquaredNorm(double unscale) {
+        SquaredNorm(double unscale, LlamaModel model) {
             this.unscale = unscale;
+            this.model = model;
         }
 
         @Override
         public void accept(String name, Tensor param, Tensor grad) {
             try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
                 Tensor sq = grad.to(ScalarType.Float).square().sum();
-                if (total == null) {
-                    total = Native.keep(sq);
+                if (model.replicated(name)) {
+                    whole = accumulate(whole, sq);
                 } else {
-                    total.add_(sq);
+                    slices = accumulate(slices, sq);
                 }
             }
         }
 
-        /** Sum of squares of the unscaled gradient. */
+        private static Tensor accumulate(Tensor total, Tensor sq) {
+            if (total == null) {
+                return Native.keep(sq);
+            }
+            total.add_(sq);
+            return total;
+        }
+
+        /** Sum of squares of the unscaled gradient; a collective over the tensor-parallel ranks. */
         double total() {
-            return total.item().toDouble() * unscale * unscale;
+            TensorParallel tp = model.tensorParallel();
+            double sum = whole == null ? 0 : whole.item().toDouble(); // a device-to-host sync point
+            if (tp.active()) {
+                sum += tp.group().sum(slices == null ? 0.0 : slices.item().toDouble());
+            }
+            return sum * unscale * unscale;
         }
 
         @Override
         public void close() {
-            if (total != null) {
-                total.close();
+            if (whole != null) {
+                whole.close();
+            }
+            if (slices != null) {
+                slices.close();
             }
         }
     }
-
 }

@@ -40,6 +40,11 @@ public record HookBackward() implements Strategy {
 
     @Override
     public Passes forward(LlamaModel model, List<Batch> microBatches) {
+        if (model.tensorParallel().active()) {
+            throw new IllegalArgumentException("strategy hook cannot train a tensor-parallel model (tp "
+                    + model.tensorParallel().size() + "): use strategy block, whose per-half backward calls leave room "
+                    + "for the all-reduces");
+        }
         if (microBatches.size() != 1) {
             throw new IllegalArgumentException("strategy hook cannot accumulate gradients over "
                     + microBatches.size() + " micro-batches: its hooks update each parameter during the backward; "

@@ -9,7 +9,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Grouped-query self-attention: q/k/v projections, rotary embedding, {@code scaled_dot_product_attention}
  * (flash or memory-efficient kernels on CUDA), output projection. K and V heads are shared by
- * {@code heads / kvHeads} query heads without materializing copies (SDPA's enable_gqa).
+ * {@code heads / kvHeads} query heads without materializing copies (SDPA's enable_gqa). Under tensor
+ * parallelism a rank holds a contiguous run of query heads and the key/value heads they read, so the grouping
+ * stays within the rank.
  */
 final class Attention {
     final Tensor wq;
@@ -24,6 +26,14 @@ final class Attention {
     private final int headDim;
 
     Attention(LlamaConfig c, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor bq, Tensor bk, Tensor bv) {
+        this(c, 1, wq, wk, wv, wo, bq, bk, bv);
+    }
+
+    /**
+     * One of {@code ranks} tensor-parallel parts: q/k/v (and their biases) hold this rank's heads as rows, o_proj the
+     * matching input columns, so the output is this rank's share of the sum over all heads.
+     */
+    Attention(LlamaConfig c, int ranks, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor bq, Tensor bk, Tensor bv) {
         this.wq = wq;
         this.wk = wk;
         this.wv = wv;
@@ -31,8 +41,8 @@ final class Attention {
         this.bq = bq;
         this.bk = bk;
         this.bv = bv;
-        this.heads = c.numHeads();
-        this.kvHeads = c.numKvHeads();
+        this.heads = c.numHeads() / ranks;
+        this.kvHeads = c.numKvHeads() / ranks;
         this.headDim = c.headDim();
     }
 

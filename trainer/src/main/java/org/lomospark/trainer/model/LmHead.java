@@ -16,6 +16,11 @@ import static org.bytedeco.pytorch.global.torch.ScalarType;
  * Final RMSNorm, output projection and masked cross-entropy, computed in fp32 over chunks of rows so that full
  * fp32 logits (B*T x vocab) never exist at once: the backward takes each chunk's gradients before the next
  * chunk's logits are made.
+ *
+ * <p>Under tensor parallelism the projection holds this rank's vocabulary rows: the logits of a chunk are
+ * (n, V_r), the cross-entropy is vocabulary-parallel ({@link ChunkLoss}), the projection's gradient stays local,
+ * and the gradient of the normalized features is summed over the ranks before it goes through the (replicated)
+ * final norm, so the norm's gradient and the hidden state's are whole on every rank.
  */
 public final class LmHead {
     /** Targets equal to this value carry no loss (Hugging Face's convention). */
@@ -25,11 +30,19 @@ public final class LmHead {
     final Tensor weight;
     private final boolean tied;
     private final long chunkRows;
+    private final long vocabFrom;
+    private final TensorParallel tp;
 
-    LmHead(RmsNorm norm, Tensor weight, boolean tied, int vocabSize, boolean onGpu) {
+    /**
+     * @param weight (V_r, C): vocabulary ids {@code [vocabFrom, vocabFrom + V_r)}, the whole vocabulary over one rank
+     */
+    LmHead(RmsNorm norm, Tensor weight, boolean tied, long vocabFrom, TensorParallel tp, boolean onGpu) {
         this.norm = norm;
         this.weight = weight;
         this.tied = tied;
+        this.vocabFrom = vocabFrom;
+        this.tp = tp;
+        long vocabSize = weight.size(0);
         // fp32 logits per chunk: 256 MiB on a GPU (2048 rows of a 32000 vocabulary: few, large kernels; the chunk
         // is freed before any block's backward, where the step's peak is), 32 MiB on the CPU (262 rows: the
         // logits, their gradient and the softmax stay small next to the weights).
@@ -58,6 +71,7 @@ public final class LmHead {
     /**
      * Sum of the cross-entropy over target tokens, a 0-dim fp32 tensor the caller owns. It follows the caller's
      * autograd mode: under a graph every chunk's logits are kept for the backward, as a plain full backward does.
+     * Under tensor parallelism (the same sum on every rank) only without a graph: the collectives are outside it.
      */
     public Tensor lossSum(Tensor hidden, Tensor targets) {
         try (PointerScope scope = new PointerScope()) {
@@ -66,7 +80,8 @@ public final class LmHead {
             Tensor flatTargets = targets.reshape(-1);
             for (long r = 0; r < rows.size(0); r += chunkRows) {
                 long n = Math.min(chunkRows, rows.size(0) - r);
-                Tensor ce = new ChunkLoss(project(norm.forward(rows.narrow(0, r, n)), weight), flatTargets.narrow(0, r, n)).perRow().sum();
+                Tensor ce = chunkLoss(project(norm.forward(rows.narrow(0, r, n)), weight), flatTargets.narrow(0, r, n))
+                        .perRow().sum();
                 total = total == null ? ce : total.add(ce);
             }
             return Native.keep(total);
@@ -98,12 +113,12 @@ public final class LmHead {
                     Tensor x = rows.narrow(0, r, n).detach().requires_grad_(true); // (n, C)
                     Tensor normed = norm.forward(x);
                     Tensor features = normed.detach();
-                    ChunkLoss loss = new ChunkLoss(project(features, projection), flatTargets.narrow(0, r, n));
+                    ChunkLoss loss = chunkLoss(project(features, projection), flatTargets.narrow(0, r, n));
                     Tensor lossPart = loss.perRow().sum();
                     // d(loss)/d(logits) written over the logits: one (n, V) buffer where autograd would hold three
                     Tensor dLogits = loss.gradientInPlace(lossWeight).to(Tensors.dtype(projection));
                     dWeight.addmm_(dLogits.t(), features); // (V, n) x (n, C)
-                    Tensor dNormed = torch.matmul(dLogits, projection); // (n, C)
+                    Tensor dNormed = tp.sum(torch.matmul(dLogits, projection)); // (n, C), every rank's vocabulary
                     TensorVector g = torch.grad(new TensorVector(normed), new TensorVector(x, norm.weight),
                             new TensorVector(dNormed), new BoolOptional(false), false, false);
                     dRows.narrow(0, r, n).copy_(g.get(0));
@@ -118,6 +133,10 @@ public final class LmHead {
 
     /** What {@link #backward} returns: the caller closes both. */
     public record Result(Tensor dHidden, Tensor lossSum) {}
+
+    private ChunkLoss chunkLoss(Tensor logits, Tensor targets) {
+        return new ChunkLoss(logits, targets, vocabFrom, tp);
+    }
 
     /** (n, V) logits in fp32 from normalized rows (n, C). */
     private static Tensor project(Tensor normed, Tensor w) {

@@ -4,7 +4,10 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** SwiGLU feed-forward: down(silu(gate(x)) * up(x)). */
+/**
+ * SwiGLU feed-forward: down(silu(gate(x)) * up(x)). Under tensor parallelism gate and up hold rows (a slice of the
+ * intermediate width) and down the matching columns: the output is this rank's share of the sum.
+ */
 final class Mlp {
     final Tensor gate;
     final Tensor up;

@@ -1,15 +1,21 @@
 package org.lomospark.trainer.model;
 
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Tensors;
 
-/** Where a model's parameters come from while it is built: random initialization or a checkpoint. */
+/**
+ * Where a model's parameters come from while it is built: random initialization or a checkpoint. Each call asks
+ * for one slice of one tensor (the whole tensor without tensor parallelism) and returns a trainable leaf the model
+ * owns.
+ */
 public interface ParameterSource {
 
     /** Reads one tensor by Hugging Face name (any dtype, on the CPU); the caller closes it. */
@@ -18,16 +24,17 @@ public interface ParameterSource {
         Tensor read(String name);
     }
 
-    Tensor weight(String name, long... shape);
+    Tensor weight(String name, Slice part);
 
-    Tensor bias(String name, long... shape);
+    Tensor bias(String name, Slice part);
 
-    Tensor norm(String name, long... shape);
+    Tensor norm(String name, Slice part);
 
     /**
      * Random initialization. {@code onCpu} draws from a CPU generator of this source's own, seeded with
      * {@code seed}, so the seed means the same on any device and models built at once on several threads (ranks of
-     * one JVM) do not share draws; otherwise from the device's default generator, seeded here.
+     * one JVM) do not share draws; otherwise from the device's default generator, seeded here. Every tensor is
+     * drawn whole and then cut, so a tensor-parallel rank holds exactly its slice of the one-rank model of the seed.
      */
     static ParameterSource random(Placement at, boolean onCpu, long seed) {
         Generator cpu = onCpu ? torch.make_generator_cpu(seed) : null;
@@ -35,42 +42,66 @@ public interface ParameterSource {
             torch.manual_seed(seed);
         }
         return new ParameterSource() {
-            public Tensor weight(String name, long... shape) {
-                return Params.normal(at, cpu, shape);
+            public Tensor weight(String name, Slice part) {
+                return Params.normal(at, cpu, part);
             }
 
-            public Tensor bias(String name, long... shape) {
-                return Params.zeros(at, shape);
+            public Tensor bias(String name, Slice part) {
+                return Params.zeros(at, part.shape());
             }
 
-            public Tensor norm(String name, long... shape) {
-                return Params.ones(at, shape);
+            public Tensor norm(String name, Slice part) {
+                return Params.ones(at, part.shape());
             }
         };
     }
 
+    /** Whole tensors from {@code reader}, each checked against the config's shape, then cut to the slice. */
     static ParameterSource from(Placement at, Reader reader) {
+        return stored(at, (name, part) -> {
+            Tensor whole = reader.read(name);
+            requireShape(name, Tensors.shape(whole), part.fullShape());
+            return part.view(whole);
+        });
+    }
+
+    /**
+     * Only this rank's slices from a checkpoint: each tensor's shape is checked against the config in the file's
+     * header, then just the slice's bytes are read.
+     */
+    static ParameterSource slices(Placement at, HfCheckpoint checkpoint) {
+        return stored(at, (name, part) -> {
+            requireShape(name, checkpoint.info(name).shape(), part.fullShape());
+            return part.isWhole() ? checkpoint.read(name)
+                    : checkpoint.readSlice(name, part.dim(), part.from(), part.to());
+        });
+    }
+
+    /** Every kind of parameter read alike by {@code readPart} (CPU, stored dtype) and copied to the placement. */
+    private static ParameterSource stored(Placement at, BiFunction<String, Slice, Tensor> readPart) {
         return new ParameterSource() {
-            public Tensor weight(String name, long... shape) {
+            public Tensor weight(String name, Slice part) {
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor stored = reader.read(name);
-                    if (!Arrays.equals(Tensors.shape(stored), shape)) {
-                        throw new IllegalArgumentException("tensor '" + name + "' has shape "
-                                + Arrays.toString(Tensors.shape(stored)) + " but the config needs " + Arrays.toString(shape));
-                    }
-                    Tensor p = stored.to(at.torchDevice(), at.dtype()).contiguous().clone();
+                    Tensor p = readPart.apply(name, part).to(at.torchDevice(), at.dtype()).contiguous().clone();
                     p.requires_grad_(true);
                     return Native.keep(p);
                 }
             }
 
-            public Tensor bias(String name, long... shape) {
-                return weight(name, shape);
+            public Tensor bias(String name, Slice part) {
+                return weight(name, part);
             }
 
-            public Tensor norm(String name, long... shape) {
-                return weight(name, shape);
+            public Tensor norm(String name, Slice part) {
+                return weight(name, part);
             }
         };
+    }
+
+    private static void requireShape(String name, long[] stored, long[] expected) {
+        if (!Arrays.equals(stored, expected)) {
+            throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(stored)
+                    + " but the config needs " + Arrays.toString(expected));
+        }
     }
 }

@@ -84,7 +84,7 @@ class DataParallelTest {
     }
 
     /** Rows {@code [from, from + n)} of {@code b}, their target tokens counted. */
-    private static Batch rows(Batch b, int from, int n) {
+    static Batch rows(Batch b, int from, int n) {
         Tensor ids = b.inputIds().narrow(0, from, n).contiguous();
         Tensor targets = b.targets().narrow(0, from, n).contiguous();
         long tokens = targets.ne(new Scalar(-100L)).sum().item_long();

@@ -62,11 +62,22 @@ final class Reference {
      * invariant), while any real error in an update (a missed gradient, a wrong order) moves this by far more.
      */
     static double relativeDifference(LlamaModel a, LlamaModel b) {
+        return relativeDifference(a.namedParameters(), b.namedParameters());
+    }
+
+    /** {@link #relativeDifference(LlamaModel, LlamaModel)} of two sets of named tensors, relative to {@code b}. */
+    static double relativeDifference(Map<String, Tensor> a, Map<String, Tensor> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            throw new IllegalArgumentException("different parameters: " + a.keySet() + " and " + b.keySet());
+        }
         double diff = 0;
         double norm = 0;
-        for (Map.Entry<String, Tensor> e : a.namedParameters().entrySet()) {
+        for (Map.Entry<String, Tensor> e : a.entrySet()) {
             float[] x = Tensors.toFloats(e.getValue());
-            float[] y = Tensors.toFloats(b.namedParameters().get(e.getKey()));
+            float[] y = Tensors.toFloats(b.get(e.getKey()));
+            if (x.length != y.length) {
+                throw new IllegalArgumentException(e.getKey() + ": " + x.length + " and " + y.length + " elements");
+            }
             for (int i = 0; i < x.length; i++) {
                 diff += (x[i] - y[i]) * (double) (x[i] - y[i]);
                 norm += y[i] * (double) y[i];
