@@ -17,6 +17,7 @@ import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.dist.Mesh;
 import org.lomospark.trainer.io.CheckpointStore;
 import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.model.Slice;
 import org.lomospark.trainer.optim.FusedOptimizer;
 
 /**
@@ -41,6 +42,7 @@ import org.lomospark.trainer.optim.FusedOptimizer;
 public final class ShardedCheckpoints implements Checkpointer {
     static final String MANIFEST = "manifest.json";
     private static final String FILES = "files.json";
+    static final String SLICES = "slices.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CheckpointStore store;
@@ -62,11 +64,11 @@ public final class ShardedCheckpoints implements Checkpointer {
         this.keepLast = keepLast;
     }
 
-    private static String stepDir(long step) {
+    static String stepDir(long step) {
         return String.format(Locale.ROOT, "step-%08d", step);
     }
 
-    private static String rankDir(int rank) {
+    static String rankDir(int rank) {
         return String.format(Locale.ROOT, "rank-%05d", rank);
     }
 
@@ -77,6 +79,7 @@ public final class ShardedCheckpoints implements Checkpointer {
         Path local = Files.createTempDirectory("lomo-ckpt-");
         try {
             Path written = state.save(local, model, optimizer);
+            Files.writeString(written.resolve(SLICES), slices(model).toPrettyString());
             ArrayNode files = JSON.createArrayNode();
             for (Path f : regularFiles(written)) {
                 String name = written.relativize(f).toString().replace('\\', '/');
@@ -95,6 +98,24 @@ public final class ShardedCheckpoints implements Checkpointer {
         }
         world.barrier(); // the manifest is in: every rank returns with the checkpoint committed
         return store.describe(step);
+    }
+
+    /** Which part of each whole tensor this rank holds: {@code {"name": {"dim": 0, "from": 0, "to": 64,
+     * "full_shape": [128, 32]}}}, dim -1 for a whole tensor. What {@link CheckpointExport} joins by. */
+    private static ObjectNode slices(LlamaModel model) {
+        ObjectNode out = JSON.createObjectNode();
+        for (String name : model.namedParameters().keySet()) {
+            Slice s = model.slice(name);
+            ObjectNode e = out.putObject(name);
+            e.put("dim", s.isWhole() ? -1 : s.dim());
+            e.put("from", s.isWhole() ? 0 : s.from());
+            e.put("to", s.isWhole() ? 0 : s.to());
+            ArrayNode shape = e.putArray("full_shape");
+            for (long d : s.fullShape()) {
+                shape.add(d);
+            }
+        }
+        return out;
     }
 
     private void commit(TrainingState state, String step) throws IOException {
