@@ -1,0 +1,33 @@
+package org.lomospark.pipeline.eval;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.lomospark.datasets.prompt.Candidate;
+
+/**
+ * The candidate rows of a prepared output's {@code eval/} table, collected to the driver for scoring.
+ *
+ * <pre>{@code
+ * List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+ * }</pre>
+ */
+public final class EvalCandidates {
+    private EvalCandidates() {}
+
+    /** The rows of one split ("val" or "test"), ordered by task, group and candidate. */
+    public static List<Candidate> collect(Dataset<Row> eval, String split) {
+        return eval.where(eval.col("split").equalTo(split))
+                .orderBy("task", "group", "candidate")
+                .select("task", "group", "candidate", "gold", "tokens", "answer_start")
+                .collectAsList().stream()
+                .map(EvalCandidates::candidate)
+                .toList();
+    }
+
+    private static Candidate candidate(Row r) {
+        List<Integer> tokens = r.getList(4);
+        return new Candidate(r.getString(0), r.getString(1), r.getInt(2), r.getInt(3),
+                tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5));
+    }
+}
