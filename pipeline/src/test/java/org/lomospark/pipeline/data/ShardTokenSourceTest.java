@@ -28,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
-import org.lomospark.datasets.prepare.TokenizerKind;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.pipeline.LocalSpark;
@@ -62,9 +61,9 @@ class ShardTokenSourceTest {
         spark = LocalSpark.start("ShardTokenSourceTest");
         conf = spark.sparkContext().hadoopConfiguration();
         String prepared = dir.resolve("prepared").toString();
-        manifest = PrepareJob.run(spark, new PrepareSpec(SampleInput.copy(SampleInput.SUPERGLUE, TASKS,
-                dir.resolve("input")).toString(), prepared, TASKS, List.of(Split.TRAIN), TokenizerKind.BYTE, 0.0,
-                false, SHARDS));
+        manifest = PrepareJob.run(spark, PrepareSpec.builder(prepared).superGlue(SampleInput.copy(SampleInput.SUPERGLUE,
+                TASKS, dir.resolve("input")).toString(), TASKS, List.of(Split.TRAIN)).maxBadFraction(0)
+                .shards(SHARDS).build());
         shards = ShardTokenSource.listShards(conf, prepared);
         train = new HashMap<>();
         for (Row r : spark.read().parquet(prepared + "/train").collectAsList()) {
@@ -79,7 +78,7 @@ class ShardTokenSourceTest {
 
     @Test
     void shardsReadBackIntoTensorsEqualTheParquetTrainRows() throws Exception {
-        int seq = manifest.maxLength() - 1;
+        int seq = manifest.longestRow() - 1;
         int batchSize = 4;
         assertEquals(SHARDS, shards.size());
         Set<List<String>> seen = new HashSet<>();
@@ -137,7 +136,7 @@ class ShardTokenSourceTest {
 
     @Test
     void batchIsAPureFunctionOfItsIndexAndEachEpochIsAPermutation() throws Exception {
-        int seq = manifest.maxLength() - 1;
+        int seq = manifest.longestRow() - 1;
         try (PointerScope scope = new PointerScope();
              ShardTokenSource a = ShardTokenSource.open(conf, shards, 5, seq, PAD, 11);
              ShardTokenSource b = ShardTokenSource.open(conf, shards, 5, seq, PAD, 11);
@@ -181,7 +180,7 @@ class ShardTokenSourceTest {
     @Test
     void aBatchWithoutPaddingHasNoMaskAndAClosedSourceRefusesBatches() throws Exception {
         // seq = the longest example - 1 and a batch of one: the row of the longest example has no padding
-        int seq = manifest.maxLength() - 1;
+        int seq = manifest.longestRow() - 1;
         ShardTokenSource source = ShardTokenSource.open(conf, shards, 1, seq, PAD, 5);
         try (PointerScope scope = new PointerScope()) {
             boolean sawFull = false;

@@ -1,0 +1,174 @@
+package org.lomospark.pipeline.train;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * Live progress from the training tasks to the driver: rank 0 sends one JSON line per step over a socket to a
+ * small server the driver runs for the length of the stage; the driver prints a progress line (step, loss,
+ * tokens per second, ETA) and appends the line to {@code metrics.jsonl}.
+ *
+ * <pre>
+ * try (Progress p = Progress.start(driverHost, totalSteps, System.out, runDir.resolve("metrics.jsonl"))) {
+ *     ... tasks call Progress.Reporter.connect(p.address()) ...
+ * }
+ * </pre>
+ */
+public final class Progress implements AutoCloseable {
+    private final ServerSocket server;
+    private final Thread thread;
+    private final long totalSteps;
+    private final PrintStream out;
+    private final Path metrics;
+    private final int printEvery;
+    private volatile long lastStep;
+    private volatile double lastLoss = Double.NaN;
+
+    private Progress(ServerSocket server, long totalSteps, PrintStream out, Path metrics, int printEvery) {
+        this.server = server;
+        this.totalSteps = totalSteps;
+        this.out = out;
+        this.metrics = metrics;
+        this.printEvery = printEvery;
+        this.thread = new Thread(this::serve, "lomo-progress");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Listens on a free port of {@code host} (the driver's address the executors can reach). */
+    public static Progress start(String host, long totalSteps, PrintStream out, Path metrics, int printEvery)
+            throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+        return new Progress(s, totalSteps, out, metrics, printEvery);
+    }
+
+    public String address() {
+        return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
+    }
+
+    public long lastStep() {
+        return lastStep;
+    }
+
+    public double lastLoss() {
+        return lastLoss;
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept();
+                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                         StandardCharsets.UTF_8))) {
+                long start = System.nanoTime();
+                long firstStep = -1;
+                long tokens = 0;
+                String line;
+                while ((line = in.readLine()) != null) {
+                    StepLine l = StepLine.parse(line);
+                    if (firstStep < 0) {
+                        firstStep = l.step() - 1;
+                    }
+                    tokens += l.tokens();
+                    lastStep = l.step();
+                    lastLoss = l.loss();
+                    if (metrics != null) {
+                        Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                                StandardOpenOption.APPEND);
+                    }
+                    if (l.step() % printEvery == 0 || l.step() == totalSteps) {
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        long done = l.step() - firstStep;
+                        double eta = done == 0 ? 0 : seconds / done * (totalSteps - l.step());
+                        out.printf(Locale.ROOT, "step %d/%d  loss %.4f  %.0f tok/s  ETA %s%n", l.step(), totalSteps,
+                                l.loss(), tokens / Math.max(seconds, 1e-9), duration(eta));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!server.isClosed()) {
+                    out.println("progress: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One step as sent: {@code {"step":3,"loss":2.5,"tokens":512,...}} (the trainer's metrics line). */
+    record StepLine(long step, double loss, long tokens) {
+        static StepLine parse(String json) {
+            return new StepLine((long) number(json, "step"), number(json, "loss"), (long) number(json, "tokens"));
+        }
+
+        private static double number(String json, String key) {
+            int at = json.indexOf("\"" + key + "\":");
+            if (at < 0) {
+                throw new IllegalArgumentException("progress line without " + key + ": " + json);
+            }
+            int from = at + key.length() + 3;
+            int to = from;
+            while (to < json.length() && "0123456789.-+eE".indexOf(json.charAt(to)) >= 0) {
+                to++;
+            }
+            return Double.parseDouble(json.substring(from, to));
+        }
+    }
+
+    /** The task side: a line-per-step stream to the driver. A lost connection never stops training. */
+    static final class Reporter implements AutoCloseable {
+        private final Socket socket;
+        private final OutputStream out;
+
+        private Reporter(Socket socket) throws IOException {
+            this.socket = socket;
+            this.out = socket.getOutputStream();
+        }
+
+        static Reporter connect(String address) throws IOException {
+            int colon = address.lastIndexOf(':');
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(address.substring(0, colon),
+                    Integer.parseInt(address.substring(colon + 1))), 10_000);
+            return new Reporter(s);
+        }
+
+        void send(String line) {
+            try {
+                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                // the driver stopped listening (or went away): the run goes on, its checkpoints are its record
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.lomospark.pipeline.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.SparkSession;
+import org.lomospark.pipeline.data.ShardTokenSource;
+import scala.reflect.ClassTag$;
+
+/**
+ * The training stage: one Spark barrier stage of {@code dp x tp} tasks, all started together, each one rank
+ * ({@link TrainTask}). A failed task makes Spark retry the whole stage (up to
+ * {@code spark.stage.maxConsecutiveAttempts}, 4 by default), and the retry resumes from the newest committed
+ * checkpoint, so no step is lost and none is trained twice.
+ *
+ * <pre>
+ * TrainStage.Outcome o = TrainStage.run(spark, spec, System.out, runDir.resolve("metrics.jsonl"));
+ * </pre>
+ */
+public final class TrainStage {
+    private TrainStage() {}
+
+    /** @param lastStep the newest committed step when the stage ended; {@code lastLoss} that step's loss */
+    public record Outcome(long lastStep, double lastLoss, List<TrainTask.Result> ranks) {}
+
+    public static Outcome run(SparkSession spark, TrainSpec spec, PrintStream out, Path metrics) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        check(jsc, spec);
+        String driverHost = spark.conf().get("spark.driver.host", "127.0.0.1");
+        out.printf("training: %d tasks (dp %d x tp %d), model %s, %d steps%n", spec.world(), spec.dp(), spec.tp(),
+                spec.model(), spec.steps());
+        try (Progress progress = Progress.start(driverHost, spec.steps(), out, metrics, 10)) {
+            TrainTask task = new TrainTask(spec, progress.address());
+            List<Integer> ranks = new ArrayList<>();
+            for (int r = 0; r < spec.world(); r++) {
+                ranks.add(r);
+            }
+            RDD<Integer> slots = jsc.parallelize(ranks, spec.world()).rdd();
+            scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<TrainTask.Result>> f =
+                    (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<TrainTask.Result>>
+                            & java.io.Serializable) it -> {
+                                try {
+                                    return task.run(it);
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e.getMessage(), e);
+                                }
+                            };
+            // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
+            // stage is aborted): the shuffle after it makes the training stage one.
+            List<TrainTask.Result> results = new ArrayList<>(slots.barrier()
+                    .mapPartitions(f, false, ClassTag$.MODULE$.apply(TrainTask.Result.class))
+                    .toJavaRDD().repartition(1).collect());
+            results.sort(java.util.Comparator.comparingInt(TrainTask.Result::rank));
+            TrainTask.Result zero = results.get(0);
+            return new Outcome(zero.lastStep(), zero.lastLoss(), results);
+        }
+    }
+
+    /** Fails before any task starts: a layout the data or the cluster cannot hold. */
+    private static void check(JavaSparkContext jsc, TrainSpec spec) throws IOException {
+        Configuration conf = spec.hadoop().configuration();
+        int shards = ShardTokenSource.listShards(conf, spec.prepared()).size();
+        if (shards < spec.dp()) {
+            throw new IllegalArgumentException(spec.prepared() + " has " + shards + " trainer shards, fewer than dp "
+                    + spec.dp() + ": every data-parallel rank needs at least one (prepare with --shards " + spec.dp()
+                    + " or more)");
+        }
+        int slots = jsc.sc().defaultParallelism();
+        if (spec.world() > slots) {
+            throw new IllegalArgumentException("dp " + spec.dp() + " x tp " + spec.tp() + " needs " + spec.world()
+                    + " task slots at once (a barrier stage starts all its tasks together); this Spark application"
+                    + " has " + slots);
+        }
+    }
+}

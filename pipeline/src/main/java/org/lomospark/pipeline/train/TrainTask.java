@@ -1,0 +1,157 @@
+package org.lomospark.pipeline.train;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.BarrierTaskContext;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.pipeline.data.ShardTokenSource;
+import org.lomospark.pipeline.store.HadoopCheckpointStore;
+import org.lomospark.trainer.data.Batch;
+import org.lomospark.trainer.data.TokenSource;
+import org.lomospark.trainer.dist.Distributed;
+import org.lomospark.trainer.dist.Mesh;
+import org.lomospark.trainer.engine.BlockRecompute;
+import org.lomospark.trainer.engine.FusedStep;
+import org.lomospark.trainer.engine.ShardedCheckpoints;
+import org.lomospark.trainer.engine.StepResult;
+import org.lomospark.trainer.engine.TrainLoop;
+import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.optim.AdaLomo;
+import org.lomospark.trainer.optim.FusedOptimizer;
+import org.lomospark.trainer.optim.Lomo;
+import org.lomospark.trainer.optim.LrSchedule;
+import org.lomospark.trainer.tensor.Placement;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * One rank of the training stage, run inside a Spark barrier task: rendezvous, build this rank's model and data,
+ * resume from the newest committed checkpoint, train, checkpoint. Partition {@code i} is world rank {@code i}.
+ */
+final class TrainTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final TrainSpec spec;
+    private final String progress;
+
+    TrainTask(TrainSpec spec, String progress) {
+        this.spec = spec;
+        this.progress = progress;
+    }
+
+    /** What a rank reports back to the driver. */
+    record Result(int rank, long firstStep, long lastStep, double lastLoss) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    scala.collection.Iterator<Result> run(scala.collection.Iterator<Integer> ignored) throws Exception {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int rank = ctx.partitionId();
+        Mesh mesh = new Mesh(spec.dp(), spec.tp(), rank);
+        String host = ctx.getTaskInfos()[rank].address();
+        host = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+        Result result;
+        // rank 0 keeps the rendezvous server open for the whole run; the others only need its address
+        try (Distributed.Server server = rank == 0 && mesh.world() > 1 ? Distributed.listen(host) : null) {
+            String[] all = ctx.allGather(server == null ? "" : server.address());
+            String address = mesh.world() > 1 ? all[0] : "127.0.0.1:0";
+            result = train(mesh, address, host);
+            ctx.barrier(); // nobody closes the rendezvous before every rank is done with it
+        }
+        return CollectionConverters.asScala(List.of(result).iterator());
+    }
+
+    private Result train(Mesh mesh, String address, String host) throws IOException {
+        int threads = spec.threads() > 0 ? spec.threads()
+                : Integer.parseInt(BarrierTaskContext.get().getLocalProperty("spark.task.cpus") == null ? "1"
+                        : BarrierTaskContext.get().getLocalProperty("spark.task.cpus"));
+        torch.set_num_threads(Math.max(1, threads));
+        Configuration conf = spec.hadoop().configuration();
+        LlamaConfig config = spec.model().endsWith(".json") ? LlamaConfig.fromJson(Path.of(spec.model()))
+                : LlamaConfig.preset(spec.model());
+        Placement placement = Placement.cpu(torch.ScalarType.Float);
+        try (PointerScope scope = new PointerScope();
+             Distributed d = Distributed.join(address, mesh, host, Duration.ofSeconds(spec.rendezvousSeconds()));
+             LlamaModel model = model(config, placement, d);
+             FusedOptimizer optimizer = spec.optimizer().equals("lomo") ? new Lomo(0, 0) : AdaLomo.defaults(0);
+             ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), spec.batch(), spec.seq(),
+                     spec.padId(), spec.seed())) {
+            TokenSource data = faults(shards);
+            ShardedCheckpoints checkpoints = new ShardedCheckpoints(
+                    new HadoopCheckpointStore(spec.checkpoints(), conf), mesh, d.world(), spec.keepLast());
+            FusedStep step = new FusedStep(model, new BlockRecompute(false), optimizer, spec.clipNorm(), null,
+                    d.dp());
+            LrSchedule schedule = LrSchedule.parse("linear", spec.lr(), (int) Math.min(spec.warmup(), spec.steps()),
+                    spec.steps(), 0);
+            TrainLoop loop = new TrainLoop(model, step, optimizer, null, data, schedule,
+                    new TrainLoop.Plan(spec.steps(), spec.microBatches(), Integer.MAX_VALUE, spec.saveEvery(),
+                            checkpoints, null), new PrintStream(new ByteArrayOutputStream(), true,
+                            StandardCharsets.UTF_8));
+            try (Progress.Reporter reporter = mesh.rank() == 0 && progress != null
+                    ? Progress.Reporter.connect(progress) : null) {
+                if (reporter != null) {
+                    loop.onStep(reporter::send);
+                }
+                List<StepResult> ran = loop.run();
+                long last = checkpoints.latestStep().orElse(0L);
+                double loss = ran.isEmpty() ? Double.NaN : ran.get(ran.size() - 1).loss();
+                return new Result(mesh.rank(), last - ran.size() + 1, last, loss);
+            }
+        }
+    }
+
+    /**
+     * With {@link TrainSpec#failOnceAtStep()} set, the first attempt of the stage fails on every rank when it
+     * reaches that step (before any collective of the step), as a lost executor would: a drill for resume.
+     */
+    private TokenSource faults(TokenSource data) {
+        long failAt = spec.failOnceAtStep();
+        if (failAt <= 0 || BarrierTaskContext.get().stageAttemptNumber() > 0) {
+            return data;
+        }
+        long position = (failAt - 1) * spec.microBatches();
+        return new TokenSource() {
+            @Override
+            public Batch batch(long index) {
+                if (index == position) {
+                    throw new IllegalStateException("injected failure at step " + failAt + " (failOnceAtStep)");
+                }
+                return data.batch(index);
+            }
+
+            @Override
+            public String describe() {
+                return data.describe();
+            }
+        };
+    }
+
+    /** This rank's slices of the model: drawn whole from the seed and cut, or read from a checkpoint. */
+    private LlamaModel model(LlamaConfig config, Placement placement, Distributed d) {
+        if (spec.initFrom() == null) {
+            return LlamaModel.create(config, placement, spec.seed(), true, d.tp());
+        }
+        try (HfCheckpoint ckpt = HfCheckpoint.open(Path.of(spec.initFrom()))) {
+            return LlamaModel.load(config, placement, ckpt, d.tp());
+        }
+    }
+
+    /** Shard {@code s} belongs to data-parallel rank {@code s mod dp}. */
+    private List<org.apache.hadoop.fs.Path> myShards(Configuration conf, Mesh mesh) throws IOException {
+        List<org.apache.hadoop.fs.Path> all = ShardTokenSource.listShards(conf, spec.prepared());
+        List<org.apache.hadoop.fs.Path> mine = new ArrayList<>();
+        for (int s = mesh.dpRank(); s < all.size(); s += mesh.dp()) {
+            mine.add(all.get(s));
+        }
+        return mine;
+    }
+}

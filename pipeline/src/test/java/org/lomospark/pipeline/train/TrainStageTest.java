@@ -1,0 +1,143 @@
+package org.lomospark.pipeline.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.prepare.PrepareJob;
+import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.datasets.tokenize.ByteTokenizer;
+import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.trainer.engine.CheckpointExport;
+import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.io.LocalCheckpointStore;
+import org.lomospark.trainer.io.SafetensorsFile;
+
+/** The barrier training stage on local[2]: two data-parallel ranks, checkpoints, and a retried stage. */
+class TrainStageTest {
+    private static SparkSession spark;
+    @TempDir
+    static Path dir;
+    private static Path prepared;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark = SparkSession.builder()
+                .master("local[2,4]") // 2 slots; a failed task may be retried
+                .appName("TrainStageTest")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+        prepared = dir.resolve("prepared");
+        // the samples live in the datasets jar: copy the two train files out
+        Path samples = dir.resolve("samples");
+        for (String task : List.of("BoolQ", "RTE")) {
+            Files.createDirectories(samples.resolve(task));
+            try (var in = TrainStageTest.class.getResourceAsStream("/samples/superglue/" + task + "/train.jsonl")) {
+                Files.copy(in, samples.resolve(task).resolve("train.jsonl"));
+            }
+        }
+        PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
+                .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), List.of(Split.TRAIN))
+                .maxLength(129).shards(2).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static TrainSpec spec(Path checkpoints, int dp, long failAt) {
+        return spec(checkpoints, dp, 1, failAt);
+    }
+
+    private static TrainSpec spec(Path checkpoints, int dp, int tp, long failAt) {
+        return new TrainSpec(prepared.toString(), checkpoints.toString(), "tiny", null, 7, dp, tp, 8, 2, 128, 1, "lomo",
+                0.05, 2, 0, 2, 2, 1, new ByteTokenizer().pad(), 60, failAt,
+                HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
+    }
+
+    @Test
+    void aRetriedStageResumesFromTheLastCommitAndEndsWithTheSameWeights() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        Path a = dir.resolve("a");
+        TrainStage.Outcome straight = TrainStage.run(spark, spec(a, 2, 0), out, dir.resolve("a.jsonl"));
+        assertEquals(8, straight.lastStep());
+        assertEquals(2, straight.ranks().size());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("step 8/8  loss "), log::toString);
+
+        Path b = dir.resolve("b");
+        TrainStage.Outcome retried = TrainStage.run(spark, spec(b, 2, 5), out, dir.resolve("b.jsonl"));
+        assertEquals(8, retried.lastStep());
+        assertEquals(straight.lastLoss(), retried.lastLoss(), 0.0);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), steps(dir.resolve("b.jsonl")),
+                "steps 1-4 before the failure, 5-8 after the retry resumed from step 4: none lost, none twice");
+        for (int rank = 0; rank < 2; rank++) {
+            Path shard = Path.of("step-00000008", String.format("rank-%05d", rank), "model.safetensors");
+            assertArrayEquals(Files.readAllBytes(a.resolve(shard)), Files.readAllBytes(b.resolve(shard)),
+                    "rank " + rank + " weights bit for bit");
+        }
+        try (Stream<Path> kept = Files.list(b)) {
+            assertEquals(List.of("step-00000006", "step-00000008"), kept.map(p -> p.getFileName().toString())
+                    .sorted().toList());
+        }
+    }
+
+    @Test
+    void twoTensorParallelRanksTrainTheSameModelAsOne() throws Exception {
+        Path one = dir.resolve("tp1");
+        Path two = dir.resolve("tp2");
+        TrainStage.Outcome a = TrainStage.run(spark, spec(one, 1, 1, 0), System.out, null);
+        TrainStage.Outcome b = TrainStage.run(spark, spec(two, 1, 2, 0), System.out, null);
+        assertEquals(a.lastLoss(), b.lastLoss(), 1e-5);
+        // the two ranks' slices, exported into one Hugging Face directory, are the tp 1 run's whole tensors
+        Path exported = dir.resolve("tp2-export");
+        CheckpointExport.export(new LocalCheckpointStore(two), 8, exported);
+        Path whole = one.resolve("step-00000008/rank-00000/model.safetensors");
+        try (PointerScope scope = new PointerScope();
+             SafetensorsFile reference = SafetensorsFile.open(whole);
+             HfCheckpoint joined = HfCheckpoint.open(exported)) {
+            double diff = 0;
+            double norm = 0;
+            for (String name : reference.names()) {
+                Tensor full = reference.read(name);
+                diff += joined.read(name).sub(full).square().sum().item_double();
+                norm += full.square().sum().item_double();
+            }
+            assertTrue(Math.sqrt(diff / norm) < 1e-5, "tp 2 exported differs from tp 1 by " + Math.sqrt(diff / norm));
+            assertTrue(Files.exists(exported.resolve("config.json")));
+        }
+    }
+
+    @Test
+    void aLayoutTheClusterOrTheDataCannotHoldFailsBeforeAnyTask() {
+        IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
+                () -> TrainStage.run(spark, spec(dir.resolve("c"), 3, 0), System.out, null));
+        assertTrue(slots.getMessage().contains("has 2 trainer shards, fewer than dp 3"), slots::getMessage);
+    }
+
+    private static List<Long> steps(Path metrics) throws Exception {
+        return Files.readAllLines(metrics).stream()
+                .map(l -> Long.parseLong(l.substring("{\"step\":".length(), l.indexOf(','))))
+                .toList();
+    }
+}
