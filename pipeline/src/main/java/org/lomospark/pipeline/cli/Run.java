@@ -53,9 +53,9 @@ public final class Run {
     public record Settings(Path out, String input, List<SuperGlueTask> tasks, String model, long seed, int dp, int tp,
                            long steps, int batch, double lr, int warmup, double clipNorm, int saveEvery,
                            int maxLength) {
-        /** The demo: synthetic BoolQ, tiny model, 300 LOMO steps of 16 rows, 2 data-parallel ranks. */
+        /** The demo: synthetic BoolQ, tiny model, 600 LOMO steps of 2 x 8 rows (2 data-parallel ranks), lr 0.5. */
         public static Settings defaults(Path out) {
-            return new Settings(out, null, List.of(SuperGlueTask.BOOLQ), "tiny", 1, 2, 1, 300, 8, 0.3, 20, 1.0,
+            return new Settings(out, null, List.of(SuperGlueTask.BOOLQ), "tiny", 1, 2, 1, 600, 8, 0.5, 50, 1.0,
                     100, 256);
         }
     }
