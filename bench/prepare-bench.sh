@@ -2,11 +2,12 @@
 # Prepare-job throughput against the tokenizer alone, on this machine, in one JVM (docs/BENCHMARKS.md,
 # "Prepare job: Spark's overhead over the tokenizer alone"). Builds the datasets module offline, generates the input
 # into a scratch folder (removed at the end), and appends JSON lines to bench/results/prepare/NAME.jsonl.
-#   bench/prepare-bench.sh NAME [--copies 400] [--repeat 3] [--cores 2] [--hf-tokenizer DIR]
-# JAVA_OPTS replaces the heap setting (-Xmx4g); MVN_FLAGS adds Maven flags to the build.
+#   bench/prepare-bench.sh NAME [--copies 400] [--warmup 2] [--repeat 3] [--cores 2] [--hf-tokenizer DIR]
+# JAVA_OPTS replaces the heap setting (-Xms4g -Xmx4g: a fixed heap, so the young generation does not grow during
+# the run and make later rounds faster than earlier ones); MVN_FLAGS adds Maven flags to the build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-name="${1:?usage: bench/prepare-bench.sh NAME [--copies N] [--repeat N] [--cores N] [--hf-tokenizer DIR]}"
+name="${1:?usage: bench/prepare-bench.sh NAME [--copies N] [--warmup N] [--repeat N] [--cores N] [--hf-tokenizer DIR]}"
 shift
 out="$root/bench/results/prepare/$name.jsonl"
 target="$root/datasets/target"
@@ -23,7 +24,7 @@ commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HE
 
 echo "before: $(uptime)" >&2
 # Spark's own Java 17 set of add-opens, as in the surefire argLine of the parent pom
-java ${JAVA_OPTS:--Xmx4g} \
+java ${JAVA_OPTS:--Xms4g -Xmx4g} \
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \

@@ -33,7 +33,7 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  *     --copies 400 --repeat 3 --cores 2 --work /tmp/pb --out bench/results/prepare/run.jsonl
  * </pre>
  *
- * <p>Order: a warm-up round, then {@code repeat} timed rounds, each of the tokenizer alone on 1 thread, on
+ * <p>Order: {@code warmup} rounds, then {@code repeat} timed rounds, each of the tokenizer alone on 1 thread, on
  * {@code cores} threads, then the job on {@code local[cores]} into a fresh output folder. Rounds rather than
  * each case three times in a row, so a change in the machine's load falls on every case of a round alike.
  * With {@code --hf-tokenizer DIR} the Hugging Face tokenizer in DIR runs alone after that (the job has only the
@@ -46,7 +46,9 @@ public final class PrepareBench {
 
     /**
      * @param copies       how many times the shipped samples are written into the input, see {@link SampleCopies}
-     * @param repeat       timed rounds after the warm-up round
+     * @param warmup       untimed rounds first (their lines say {@code "warmup": true}): the JIT needs more than
+     *                     one pass before a tokenizer-alone pass of this size stops getting faster
+     * @param repeat       timed rounds after them
      * @param cores        Spark's {@code local[cores]}, and the thread count of the parallel tokenizer-alone case
      * @param work         scratch folder for the generated input and the job outputs: new or empty, deleted at the end
      * @param out          the JSON lines file, appended to
@@ -54,12 +56,12 @@ public final class PrepareBench {
      * @param hfCopies     the copies of its own, smaller input: a BPE tokenizer is far slower per token
      * @param label        free text copied into every line (the script puts the commit there)
      */
-    record Options(int copies, int repeat, int cores, Path work, Path out, Path hfTokenizer, int hfCopies,
+    record Options(int copies, int warmup, int repeat, int cores, Path work, Path out, Path hfTokenizer, int hfCopies,
                    String label) {
         Options {
-            if (copies < 1 || repeat < 1 || cores < 1 || hfCopies < 1) {
-                throw new IllegalArgumentException("copies " + copies + ", repeat " + repeat + ", cores " + cores
-                        + " and hf-copies " + hfCopies + " must each be at least 1");
+            if (copies < 1 || warmup < 1 || repeat < 1 || cores < 1 || hfCopies < 1) {
+                throw new IllegalArgumentException("copies " + copies + ", warmup " + warmup + ", repeat " + repeat
+                        + ", cores " + cores + " and hf-copies " + hfCopies + " must each be at least 1");
             }
             if (work == null || out == null) {
                 throw new IllegalArgumentException("--work and --out are required");
@@ -67,7 +69,7 @@ public final class PrepareBench {
         }
 
         static Options parse(String[] args) {
-            Map<String, String> a = new LinkedHashMap<>(Map.of("--copies", "400", "--repeat", "3", "--cores", "2",
+            Map<String, String> a = new LinkedHashMap<>(Map.of("--copies", "400", "--warmup", "2", "--repeat", "3", "--cores", "2",
                     "--hf-copies", "20", "--label", ""));
             for (int i = 0; i < args.length; i += 2) {
                 if (!args[i].startsWith("--") || i + 1 == args.length) {
@@ -75,12 +77,13 @@ public final class PrepareBench {
                 }
                 a.put(args[i], args[i + 1]);
             }
-            List<String> known = List.of("--copies", "--repeat", "--cores", "--work", "--out", "--hf-tokenizer",
+            List<String> known = List.of("--copies", "--warmup", "--repeat", "--cores", "--work", "--out", "--hf-tokenizer",
                     "--hf-copies", "--label");
             a.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
                 throw new IllegalArgumentException("unknown option " + k + " (options: " + known + ")");
             });
-            return new Options(Integer.parseInt(a.get("--copies")), Integer.parseInt(a.get("--repeat")),
+            return new Options(Integer.parseInt(a.get("--copies")), Integer.parseInt(a.get("--warmup")),
+                    Integer.parseInt(a.get("--repeat")),
                     Integer.parseInt(a.get("--cores")), path(a.get("--work")), path(a.get("--out")),
                     path(a.get("--hf-tokenizer")), Integer.parseInt(a.get("--hf-copies")), a.get("--label"));
         }
@@ -140,7 +143,7 @@ public final class PrepareBench {
                 machine.put("spark", spark.version());
                 out.emit(out.line("spark-start").put("seconds", ms(seconds(started))));
                 Cases c = new Cases(out, SparkPhases.attach(spark));
-                for (int round = -1; round < o.repeat(); round++) {
+                for (int round = -o.warmup(); round < o.repeat(); round++) {
                     Counts alone = c.alone(text, ByteTokenizer::new, "byte", 1, round);
                     if (o.cores() > 1) {
                         check("the tokenizer alone on " + o.cores() + " threads", alone,
@@ -150,7 +153,7 @@ public final class PrepareBench {
                 }
                 if (hfText != null) {
                     String name = "hf:" + o.hfTokenizer().toAbsolutePath().getFileName();
-                    for (int round = -1; round < o.repeat(); round++) {
+                    for (int round = -o.warmup(); round < o.repeat(); round++) {
                         for (int threads : o.cores() > 1 ? List.of(1, o.cores()) : List.of(1)) {
                             c.alone(hfText, () -> HfTokenizer.load(o.hfTokenizer()), name, threads, round);
                         }
@@ -172,7 +175,7 @@ public final class PrepareBench {
         }
     }
 
-    /** The timed cases; {@code round} -1 is the warm-up, its lines marked so. */
+    /** The timed cases; a negative {@code round} is a warm-up one, its lines marked so. */
     private record Cases(JsonLines out, SparkPhases phases) {
         Counts alone(Input in, TokenizerSource source, String name, int threads, int round) throws Exception {
             List<Tokenizer> tokenizers = new ArrayList<>();
@@ -199,7 +202,7 @@ public final class PrepareBench {
         }
 
         Counts job(SparkSession spark, Input in, Options o, int round) throws Exception {
-            Path output = o.work().resolve("out-" + (round + 1));
+            Path output = o.work().resolve("output-" + (round + o.warmup()));
             PrepareSpec spec = new PrepareSpec(in.root().toString(), output.toString(), TASKS, SPLITS,
                     TokenizerKind.BYTE, 0.0, false, PrepareSpec.DEFAULT_SHARDS);
             System.gc();
@@ -228,7 +231,7 @@ public final class PrepareBench {
                         .put("task_seconds", ms(st.taskSeconds())).put("cpu_seconds", ms(st.cpuSeconds()))
                         .put("gc_seconds", ms(st.gcSeconds())).put("bytes_written", st.bytesWritten()));
             }
-            if (round < 0) {
+            if (round == -1) {
                 // once: what each file holds, which is what each of the job's one-file partitions has to do
                 for (Manifest.Source f : m.sources()) {
                     out.emit(out.line("input-file").put("task", f.task()).put("split", f.split())
