@@ -2,7 +2,7 @@
 # Prepare-job throughput against the tokenizer alone, on this machine, in one JVM (docs/BENCHMARKS.md,
 # "Prepare job: Spark's overhead over the tokenizer alone"). Builds the datasets module offline, generates the input
 # into a scratch folder (removed at the end), and appends JSON lines to bench/results/prepare/NAME.jsonl.
-#   bench/prepare-bench.sh NAME [--copies 400] [--warmup 2] [--repeat 3] [--cores 2] [--hf-tokenizer DIR]
+#   bench/prepare-bench.sh NAME [--copies 400] [--warmup 5] [--repeat 3] [--cores 2] [--hf-tokenizer DIR]
 # JAVA_OPTS replaces the heap setting (-Xms4g -Xmx4g: a fixed heap, so the young generation does not grow during
 # the run and make later rounds faster than earlier ones); MVN_FLAGS adds Maven flags to the build.
 set -euo pipefail
