@@ -15,7 +15,6 @@ import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
-import org.lomospark.datasets.prepare.TokenizerKind;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
@@ -37,7 +36,7 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  * {@code cores} threads, then the job on {@code local[cores]} into a fresh output folder. Rounds rather than
  * each case three times in a row, so a change in the machine's load falls on every case of a round alike.
  * With {@code --hf-tokenizer DIR} the Hugging Face tokenizer in DIR runs alone after that (the job has only the
- * byte tokenizer, {@link TokenizerKind}).
+ * byte tokenizer, {@link org.lomospark.datasets.prepare.TokenizerSpec#BYTE}).
  */
 public final class PrepareBench {
     /** Train and val: the splits with labels, so both the train and the eval path of the job run. */
@@ -203,8 +202,9 @@ public final class PrepareBench {
 
         Counts job(SparkSession spark, Input in, Options o, int round) throws Exception {
             Path output = o.work().resolve("output-" + (round + o.warmup()));
-            PrepareSpec spec = new PrepareSpec(in.root().toString(), output.toString(), TASKS, SPLITS,
-                    TokenizerKind.BYTE, 0.0, false, PrepareSpec.DEFAULT_SHARDS);
+            // no length limit: the tokenizer-alone pass cuts nothing either, so both count the same tokens
+            PrepareSpec spec = PrepareSpec.builder(output.toString()).superGlue(in.root().toString(), TASKS, SPLITS)
+                    .maxLength(Integer.MAX_VALUE).maxBadFraction(0).build();
             System.gc();
             phases.clear();
             long cpu = processCpuNanos();
