@@ -25,6 +25,7 @@ import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
+import org.lomospark.pipeline.cli.BundledSamples;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.eval.CandidateScorer;
 import org.lomospark.pipeline.eval.EvalCandidates;
@@ -39,6 +40,7 @@ import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.optim.LrSchedule;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Threads;
 
 /**
  * The whole path on the synthetic BoolQ: PrepareJob on local Spark, LOMO training of the tiny model from the
@@ -68,8 +70,7 @@ class LearnabilityTest {
         // One thread for libtorch and one for OpenBLAS, whose own pool torch.set_num_threads does not reach. On two
         // cores shared with other work, spinning pool threads made a step of the tiny model 10 to 20 times slower
         // (measured here at batch 16 x seq 48: 0.49 s with OpenBLAS's default pool, 0.027 s with one thread).
-        torch.set_num_threads(1);
-        openblas_nolapack.blas_set_num_threads(1);
+        Threads.set(1);
     }
 
     @AfterAll
@@ -80,7 +81,8 @@ class LearnabilityTest {
     @Test
     void tinyModelTrainedWithLomoFromShardsBeatsTheMajorityBaseline() throws Exception {
         long started = System.nanoTime();
-        String input = SampleInput.copy(SampleInput.SYNTHETIC, List.of(SuperGlueTask.BOOLQ), dir.resolve("input"))
+        String input = BundledSamples.copy(BundledSamples.SYNTHETIC, List.of(SuperGlueTask.BOOLQ),
+                List.of(Split.values()), dir.resolve("input"))
                 .toString();
         String prepared = dir.resolve("prepared").toString();
         Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared)

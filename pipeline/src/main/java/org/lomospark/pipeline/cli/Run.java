@@ -32,6 +32,7 @@ import org.lomospark.trainer.io.LocalCheckpointStore;
 import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Threads;
 
 /**
  * {@code run}: prepare, train, export and evaluate under one run directory. Each stage is skipped when its
@@ -94,7 +95,7 @@ public final class Run {
         }
 
         out.printf("[4/4] evaluate %s on the val split%n", model);
-        torch.set_num_threads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Threads.set(Runtime.getRuntime().availableProcessors());
         EvalReport report;
         try (PointerScope scope = new PointerScope();
              HfCheckpoint ckpt = HfCheckpoint.open(model);

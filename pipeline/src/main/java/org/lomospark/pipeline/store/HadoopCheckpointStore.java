@@ -3,14 +3,9 @@ package org.lomospark.pipeline.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -52,21 +47,16 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     private String write(InputStream in, String path) throws IOException {
-        MessageDigest sha = sha256();
         try (OutputStream out = fs.create(resolve(path), true)) {
-            new DigestInputStream(in, sha).transferTo(out);
+            return CheckpointStore.copyHashing(in, out);
         }
-        return HexFormat.of().formatHex(sha.digest());
     }
 
     @Override
     public String download(String path, java.nio.file.Path local) throws IOException {
-        MessageDigest sha = sha256();
-        try (InputStream in = new DigestInputStream(fs.open(resolve(path)), sha);
-             OutputStream out = Files.newOutputStream(local)) {
-            in.transferTo(out);
+        try (InputStream in = fs.open(resolve(path)); OutputStream out = Files.newOutputStream(local)) {
+            return CheckpointStore.copyHashing(in, out);
         }
-        return HexFormat.of().formatHex(sha.digest());
     }
 
     @Override
@@ -113,13 +103,5 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     @Override
     public String describe(String path) {
         return resolve(path).toString();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }

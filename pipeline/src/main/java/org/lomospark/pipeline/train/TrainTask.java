@@ -32,6 +32,7 @@ import org.lomospark.trainer.optim.FusedOptimizer;
 import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.optim.LrSchedule;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Threads;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -74,7 +75,7 @@ final class TrainTask implements Serializable {
         int threads = spec.threads() > 0 ? spec.threads()
                 : Integer.parseInt(BarrierTaskContext.get().getLocalProperty("spark.task.cpus") == null ? "1"
                         : BarrierTaskContext.get().getLocalProperty("spark.task.cpus"));
-        torch.set_num_threads(Math.max(1, threads));
+        Threads.set(threads);
         Configuration conf = spec.hadoop().configuration();
         LlamaConfig config = spec.model().endsWith(".json") ? LlamaConfig.fromJson(Path.of(spec.model()))
                 : LlamaConfig.preset(spec.model());

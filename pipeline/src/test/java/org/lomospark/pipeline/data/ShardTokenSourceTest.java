@@ -31,7 +31,7 @@ import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.pipeline.LocalSpark;
-import org.lomospark.pipeline.SampleInput;
+import org.lomospark.pipeline.cli.BundledSamples;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.model.LmHead;
 import org.lomospark.trainer.tensor.Tensors;
@@ -61,8 +61,8 @@ class ShardTokenSourceTest {
         spark = LocalSpark.start("ShardTokenSourceTest");
         conf = spark.sparkContext().hadoopConfiguration();
         String prepared = dir.resolve("prepared").toString();
-        manifest = PrepareJob.run(spark, PrepareSpec.builder(prepared).superGlue(SampleInput.copy(SampleInput.SUPERGLUE,
-                TASKS, dir.resolve("input")).toString(), TASKS, List.of(Split.TRAIN)).maxBadFraction(0)
+        manifest = PrepareJob.run(spark, PrepareSpec.builder(prepared).superGlue(BundledSamples.copy(
+                BundledSamples.SUPERGLUE, TASKS, List.of(Split.values()), dir.resolve("input")).toString(), TASKS, List.of(Split.TRAIN)).maxBadFraction(0)
                 .shards(SHARDS).build());
         shards = ShardTokenSource.listShards(conf, prepared);
         train = new HashMap<>();

@@ -26,6 +26,7 @@ import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.optim.LrSchedule;
 import org.lomospark.trainer.optim.Sgd;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Threads;
 
 /** Wires settings into built parts: the model, its data, the step (fused or baseline) and the schedule. */
 final class Setup implements AutoCloseable {
@@ -75,7 +76,7 @@ final class Setup implements AutoCloseable {
     Setup(Args a) throws IOException {
         this.placement = Placement.parse(a.get("device"), a.get("dtype")); // first: it loads the CUDA natives
         if (a.integer("threads") > 0) {
-            torch.set_num_threads(a.integer("threads"));
+            Threads.set(a.integer("threads"));
         }
         String modelArg = a.get("model");
         this.config = modelArg.endsWith(".json") ? LlamaConfig.fromJson(Path.of(modelArg)) : LlamaConfig.preset(modelArg);

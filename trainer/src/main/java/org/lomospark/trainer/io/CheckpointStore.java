@@ -1,7 +1,13 @@
 package org.lomospark.trainer.io;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -32,4 +38,16 @@ public interface CheckpointStore {
 
     /** The full location of {@code path}, for messages. */
     String describe(String path);
+
+    /** Copies {@code in} to {@code out} whole and returns the SHA-256 of the bytes, hex; closes neither. */
+    static String copyHashing(InputStream in, OutputStream out) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        new DigestInputStream(in, sha).transferTo(out);
+        return HexFormat.of().formatHex(sha.digest());
+    }
 }

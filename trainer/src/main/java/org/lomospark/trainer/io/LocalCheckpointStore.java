@@ -7,12 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -44,12 +40,12 @@ public final class LocalCheckpointStore implements CheckpointStore {
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
-            MessageDigest sha = sha256();
+            String sha;
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                new DigestInputStream(in, sha).transferTo(out);
+                sha = CheckpointStore.copyHashing(in, out);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return HexFormat.of().formatHex(sha.digest());
+            return sha;
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -57,12 +53,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public String download(String path, Path local) throws IOException {
-        MessageDigest sha = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(resolve(path)), sha);
-             OutputStream out = Files.newOutputStream(local)) {
-            in.transferTo(out);
+        try (InputStream in = Files.newInputStream(resolve(path)); OutputStream out = Files.newOutputStream(local)) {
+            return CheckpointStore.copyHashing(in, out);
         }
-        return HexFormat.of().formatHex(sha.digest());
     }
 
     @Override
@@ -109,13 +102,5 @@ public final class LocalCheckpointStore implements CheckpointStore {
     @Override
     public String describe(String path) {
         return resolve(path).toString();
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }
