@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -26,12 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.testing.S3ProxyServer;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteLevelBpe;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * PrepareJob with input and output on {@code s3a://}, against S3Proxy (in-memory jclouds store) in a child JVM
@@ -41,11 +33,7 @@ class PrepareJobS3Test {
     private static final List<SuperGlueTask> TASKS = List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE);
     private static final List<Split> SPLITS = List.of(Split.values());
     private static final String BUCKET = "lomo";
-    // dummy credentials, known only to this test and its S3Proxy
-    private static final String ACCESS_KEY = "lomo-test-access";
-    private static final String SECRET_KEY = "lomo-test-secret";
-
-    private static Process s3proxy;
+    private static S3ProxyServer server;
     private static SparkSession spark;
     private static FileSystem s3;
 
@@ -54,72 +42,20 @@ class PrepareJobS3Test {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        String endpoint = "http://127.0.0.1:" + port;
-        Path jar = Path.of(System.getProperty("s3proxy.jar"));
-        Path properties = Files.writeString(dir.resolve("s3proxy.properties"), String.join("\n",
-                "s3proxy.endpoint=" + endpoint,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + ACCESS_KEY,
-                "s3proxy.credential=" + SECRET_KEY,
-                "jclouds.provider=transient"));
-        s3proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "--properties", properties.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(jar.resolveSibling("s3proxy.log").toFile())
-                .start();
-        awaitListening(port);
-
-        try (S3Client client = S3Client.builder()
-                .endpointOverride(URI.create(endpoint))
-                .region(Region.US_EAST_1)
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
-                        SECRET_KEY)))
-                .build()) {
-            client.createBucket(b -> b.bucket(BUCKET));
-        }
-
-        spark = SparkSession.builder()
+        server = S3ProxyServer.start(dir, BUCKET);
+        spark = server.configure(SparkSession.builder()
                 .master("local[2]")
                 .appName("PrepareJobS3Test")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.hadoop.fs.s3a.endpoint", endpoint)
-                .config("spark.hadoop.fs.s3a.endpoint.region", "us-east-1")
-                .config("spark.hadoop.fs.s3a.path.style.access", "true")
-                .config("spark.hadoop.fs.s3a.connection.ssl.enabled", "false")
-                .config("spark.hadoop.fs.s3a.access.key", ACCESS_KEY)
-                .config("spark.hadoop.fs.s3a.secret.key", SECRET_KEY)
-                .config("spark.hadoop.fs.s3a.aws.credentials.provider",
-                        "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
+                .config("spark.sql.shuffle.partitions", "2"))
                 .getOrCreate();
         s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), spark.sparkContext().hadoopConfiguration());
         for (SuperGlueTask task : TASKS) {
             for (Split split : SPLITS) {
                 s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(samples(), task.dirName(),
                         split.fileName()).toUri()), s3a("superglue/" + task.dirName() + "/" + split.fileName()));
-            }
-        }
-    }
-
-    private static void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-                return;
-            } catch (IOException notYet) {
-                if (!s3proxy.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("S3Proxy did not start on port " + port
-                            + "; see target/s3proxy/s3proxy.log", notYet);
-                }
-                Thread.sleep(100);
             }
         }
     }
@@ -134,11 +70,8 @@ class PrepareJobS3Test {
                 s3.close();
             }
         } finally {
-            if (s3proxy != null) {
-                s3proxy.destroy();
-                if (!s3proxy.waitFor(10, TimeUnit.SECONDS)) {
-                    s3proxy.destroyForcibly().waitFor();
-                }
+            if (server != null) {
+                server.close();
             }
         }
     }

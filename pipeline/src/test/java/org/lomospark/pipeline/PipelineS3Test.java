@@ -1,0 +1,116 @@
+package org.lomospark.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.SparkSession;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.prepare.Manifest;
+import org.lomospark.datasets.prepare.PrepareJob;
+import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prompt.Candidate;
+import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.datasets.testing.S3ProxyServer;
+import org.lomospark.datasets.tokenize.ByteTokenizer;
+import org.lomospark.pipeline.cli.BundledSamples;
+import org.lomospark.pipeline.eval.CandidateScorer;
+import org.lomospark.pipeline.eval.EvalCandidates;
+import org.lomospark.pipeline.store.HadoopCheckpointStore;
+import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.pipeline.train.TrainSpec;
+import org.lomospark.pipeline.train.TrainStage;
+import org.lomospark.trainer.engine.CheckpointExport;
+import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.tensor.Placement;
+
+/**
+ * The pipeline against a real S3-compatible server (S3Proxy, started here on loopback): prepare into s3a, train
+ * dp 2 x tp 2 on local Spark with checkpoints in s3a and a failure the retried stage resumes from, export the
+ * committed checkpoint from s3a, evaluate the exported model.
+ */
+class PipelineS3Test {
+    @TempDir
+    Path dir;
+
+    @Test
+    void prepareTrainDp2Tp2WithS3CheckpointsThenExportAndEvaluate() throws Exception {
+        try (S3ProxyServer s3 = S3ProxyServer.start(dir, "lomo")) {
+            SparkSession spark = s3.configure(SparkSession.builder()
+                    .master("local[4,4]") // dp 2 x tp 2 tasks at once; a failed task may be retried
+                    .appName("PipelineS3Test")
+                    .config("spark.driver.host", "127.0.0.1")
+                    .config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.sql.shuffle.partitions", "2"))
+                    .getOrCreate();
+            try {
+                run(spark, s3);
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    private void run(SparkSession spark, S3ProxyServer s3) throws Exception {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path input = BundledSamples.copy(BundledSamples.SYNTHETIC, List.of(SuperGlueTask.BOOLQ),
+                List.of(Split.TRAIN, Split.VAL), dir.resolve("input"));
+        String prepared = s3.url("prepared");
+        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared)
+                .superGlue(input.toString(), List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN, Split.VAL))
+                .maxBadFraction(0).shards(4).build());
+
+        String checkpoints = s3.url("run/checkpoints");
+        Path metrics = dir.resolve("metrics.jsonl");
+        TrainSpec spec = new TrainSpec(prepared, checkpoints, "tiny", null, 3, 2, 2, 12, 4, m.longestRow() - 1, 1,
+                "lomo", 0.5, 2, 1.0, 4, 2, 1, new ByteTokenizer().pad(), 120, 5, HadoopSettings.of(conf));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        TrainStage.Outcome outcome = TrainStage.run(spark, spec, new PrintStream(log, true, StandardCharsets.UTF_8),
+                metrics);
+        assertEquals(12, outcome.lastStep());
+        assertEquals(4, outcome.ranks().size());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), Files.readAllLines(metrics).stream()
+                        .map(l -> Long.parseLong(l.substring("{\"step\":".length(), l.indexOf(',')))).toList(),
+                "steps 1-4, the failure at 5, then 5-12 resumed from the step-4 commit on S3");
+        FileSystem fs = FileSystem.get(java.net.URI.create(checkpoints), conf);
+        for (String kept : List.of("step-00000008", "step-00000012")) {
+            assertTrue(fs.exists(new org.apache.hadoop.fs.Path(checkpoints + "/" + kept + "/manifest.json")), kept);
+        }
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(checkpoints + "/step-00000004")), "keep the last 2");
+
+        Path model = dir.resolve("model");
+        CheckpointExport.export(new HadoopCheckpointStore(checkpoints, conf), 12, model);
+        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+        assertEquals(400, val.size());
+        double[] first = scores(model, val);
+        double[] again = scores(model, val);
+        assertArrayEquals(first, again, 0.0, "the exported directory loads back and scores the same");
+        for (double s : first) {
+            assertTrue(Double.isFinite(s) && s < 0, "a mean log-likelihood: " + s);
+        }
+    }
+
+    private static double[] scores(Path model, List<Candidate> val) throws Exception {
+        try (PointerScope scope = new PointerScope();
+             HfCheckpoint ckpt = HfCheckpoint.open(model);
+             LlamaModel lm = LlamaModel.load(LlamaConfig.fromJson(model.resolve("config.json")),
+                     Placement.cpu(torch.ScalarType.Float), ckpt::read)) {
+            return new CandidateScorer(lm, 32, new ByteTokenizer().pad()).meanLogLikelihoods(val);
+        }
+    }
+}
