@@ -23,6 +23,7 @@ import org.lomospark.pipeline.eval.EvalCandidates;
 import org.lomospark.pipeline.eval.EvalReport;
 import org.lomospark.pipeline.eval.TaskResult;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.pipeline.train.LossCurve;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.CheckpointExport;
@@ -86,6 +87,8 @@ public final class Run {
             out.printf("      already trained to step %d%n", done.get());
         } else {
             TrainStage.run(spark, spec, out, s.out().resolve("metrics.jsonl"));
+            LossCurve.write(s.out().resolve("metrics.jsonl"), s.out().resolve("loss.png"));
+            out.printf("      loss curve %s%n", s.out().resolve("loss.png"));
         }
 
         Path model = s.out().resolve("model");
