@@ -28,6 +28,9 @@ import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.pipeline.cli.BundledSamples;
 import org.lomospark.pipeline.eval.CandidateScorer;
 import org.lomospark.pipeline.eval.EvalCandidates;
+import org.lomospark.pipeline.eval.EvalReport;
+import org.lomospark.pipeline.eval.EvaluateStage;
+import org.lomospark.pipeline.eval.Prediction;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TrainSpec;
@@ -102,6 +105,22 @@ class PipelineS3Test {
         assertArrayEquals(first, again, 0.0, "the exported directory loads back and scores the same");
         for (double s : first) {
             assertTrue(Double.isFinite(s) && s < 0, "a mean log-likelihood: " + s);
+        }
+
+        // the same model from s3a, scored by Spark tasks split by question, gives the driver's scores
+        fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(model.toUri()),
+                new org.apache.hadoop.fs.Path(s3.url("run/model")));
+        EvalReport distributed = EvaluateStage.run(spark, s3.url("run/model"), prepared, "val", 3, 16,
+                new ByteTokenizer().pad());
+        assertEquals(200, distributed.predictions().size());
+        java.util.Map<String, Double> byCandidate = new java.util.HashMap<>();
+        for (int i = 0; i < val.size(); i++) {
+            byCandidate.put(val.get(i).group() + "#" + val.get(i).candidate(), first[i]);
+        }
+        for (Prediction p : distributed.predictions()) {
+            for (int c = 0; c < p.scores().length; c++) {
+                assertEquals(byCandidate.get(p.group() + "#" + c), p.scores()[c], 1e-5, p.group());
+            }
         }
     }
 

@@ -10,16 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.global.torch;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
-import org.lomospark.pipeline.eval.CandidateScorer;
-import org.lomospark.pipeline.eval.EvalCandidates;
+import org.lomospark.pipeline.eval.EvaluateStage;
 import org.lomospark.pipeline.eval.EvalReport;
 import org.lomospark.pipeline.eval.TaskResult;
 import org.lomospark.pipeline.store.HadoopSettings;
@@ -28,12 +25,7 @@ import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
-import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.LocalCheckpointStore;
-import org.lomospark.trainer.model.LlamaConfig;
-import org.lomospark.trainer.model.LlamaModel;
-import org.lomospark.trainer.tensor.Placement;
-import org.lomospark.trainer.tensor.Threads;
 
 /**
  * {@code run}: prepare, train, export and evaluate under one run directory. Each stage is skipped when its
@@ -98,15 +90,8 @@ public final class Run {
         }
 
         out.printf("[4/4] evaluate %s on the val split%n", model);
-        Threads.set(Runtime.getRuntime().availableProcessors());
-        EvalReport report;
-        try (PointerScope scope = new PointerScope();
-             HfCheckpoint ckpt = HfCheckpoint.open(model);
-             LlamaModel lm = LlamaModel.load(LlamaConfig.fromJson(model.resolve("config.json")),
-                     Placement.cpu(torch.ScalarType.Float), ckpt::read)) {
-            report = new CandidateScorer(lm, 32, pad).evaluate(EvalCandidates.collect(
-                    spark.read().parquet(prepared.resolve("eval").toString()), "val"));
-        }
+        EvalReport report = EvaluateStage.run(spark, model.toAbsolutePath().toString(), prepared.toString(), "val",
+                spark.sparkContext().defaultParallelism(), 32, pad);
         out.print(report.table());
         ObjectNode json = new ObjectMapper().createObjectNode();
         for (TaskResult t : report.tasks()) {

@@ -7,7 +7,8 @@ package org.lomospark.pipeline.eval;
  * @param predicted the index of the highest score (the lowest index on a tie)
  * @param gold the right candidate, -1 when the question is unlabeled (test split)
  */
-public record Prediction(String task, String group, double[] scores, int predicted, int gold) {
+public record Prediction(String task, String group, double[] scores, int predicted, int gold)
+        implements java.io.Serializable {
 
     public boolean labeled() {
         return gold >= 0;
