@@ -193,14 +193,35 @@ public final class PrepareJob {
                 throw new IOException("could not rename " + tmp + " to " + out);
             }
             committed = true;
-            // On S3 a rename is copy-then-delete; seen once against S3Proxy: the source still listed afterwards.
-            if (fs.exists(tmp)) {
-                fs.delete(tmp, true);
-            }
+            removeLeftovers(fs, tmp);
             return manifest;
         } finally {
             if (!committed) {
                 fs.delete(tmp, true);
+            }
+        }
+    }
+
+    /**
+     * On S3 a rename is copy-then-delete, and against S3Proxy the renamed-away sibling was seen still listed
+     * afterwards (twice in many runs, once after an exists() check had come back false): delete it while the
+     * parent's listing still shows it, for up to 2 s. Nothing of the committed output is touched.
+     */
+    private static void removeLeftovers(FileSystem fs, Path tmp) throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            boolean listed = false;
+            for (var status : fs.listStatus(tmp.getParent())) {
+                listed |= status.getPath().getName().equals(tmp.getName());
+            }
+            if (!listed) {
+                return;
+            }
+            fs.delete(tmp, true);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
