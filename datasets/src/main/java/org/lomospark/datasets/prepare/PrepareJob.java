@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -32,8 +33,9 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  * <p>Each input file is read whole by one task, so its sampling, truncation and packing see the whole file. The
  * tokenizer's files are read once on the driver and broadcast; each executor builds one tokenizer from them.
  *
- * <p>The output is written to a hidden sibling folder and renamed into place at the end, so it exists whole or
- * not at all. An output that already has a manifest is left alone unless {@link PrepareSpec#force()}.
+ * <p>The output is committed whole: renamed into place from a hidden sibling where a directory rename is atomic,
+ * or, on an object store, written in place with {@code manifest.json} last. An output that already has a manifest
+ * is left alone unless {@link PrepareSpec#force()}; one without (an interrupted run) is refused unless forced.
  *
  * <pre>
  * Manifest m = PrepareJob.run(spark, PrepareSpec.builder("out/prepared")
@@ -160,13 +162,25 @@ public final class PrepareJob {
         }
     }
 
+    /** Object stores, where a directory rename is a copy of every object followed by deletes. */
+    private static final Set<String> NO_ATOMIC_RENAME = Set.of("s3a", "s3", "s3n", "gs", "oss", "cos", "wasb",
+            "wasbs", "abfs", "abfss");
+
     /**
-     * Everything into a hidden sibling, then one rename; on any failure the sibling is removed. Returns the
-     * manifest with the shards it wrote.
+     * Writes the output and commits it; returns the manifest with the shards it wrote. Where renaming a directory
+     * is atomic (local files, HDFS) everything goes into a hidden sibling that one rename puts in place. On an
+     * object store the files go straight to the output and {@code manifest.json}, written last, is the commit, as
+     * for checkpoints: a run that dies leaves an output without a manifest, which readers refuse and a rerun
+     * replaces only when forced. On any failure what was written is removed.
      */
     private static Manifest write(SparkSession spark, FileSystem fs, Path out, JavaRDD<Tagged> all,
                                   Manifest counted, int shards) throws IOException {
-        Path tmp = new Path(out.getParent(), "." + out.getName() + ".prepare-" + UUID.randomUUID());
+        boolean rename = !NO_ATOMIC_RENAME.contains(fs.getScheme());
+        Path target = rename ? new Path(out.getParent(), "." + out.getName() + ".prepare-" + UUID.randomUUID())
+                : out;
+        if (!rename && fs.exists(out) && !fs.delete(out, true)) {
+            throw new IOException("could not remove the old " + out);
+        }
         boolean committed = false;
         try {
             for (Table t : List.of(Table.TRAIN, Table.EVAL, Table.QUARANTINE)) {
@@ -175,53 +189,30 @@ public final class PrepareJob {
                     // an evaluator reading a part in order meets each bucket's rows together
                     rows = rows.sortWithinPartitions("padded_length", "task", "split", "group", "candidate");
                 }
-                rows.write().parquet(new Path(tmp, t.dir).toString());
+                rows.write().parquet(new Path(target, t.dir).toString());
             }
             SortedMap<Integer, Long> buckets = new TreeMap<>();
-            spark.read().parquet(new Path(tmp, Table.EVAL.dir).toString()).groupBy("padded_length").count()
+            spark.read().parquet(new Path(target, Table.EVAL.dir).toString()).groupBy("padded_length").count()
                     .collectAsList().forEach(r -> buckets.put(r.getInt(0), r.getLong(1)));
             // shards from the Parquet just written, so the two hold the same rows by construction
-            List<Row> train = spark.read().parquet(new Path(tmp, Table.TRAIN.dir).toString())
+            List<Row> train = spark.read().parquet(new Path(target, Table.TRAIN.dir).toString())
                     .orderBy("task", "id").collectAsList();
             Manifest manifest = counted.withOutputs(buckets,
-                    TrainShardWriter.write(fs, new Path(tmp, TrainShard.DIR), train, shards));
-            manifest.write(fs, new Path(tmp, Manifest.FILE_NAME));
-            if (fs.exists(out) && !fs.delete(out, true)) {
-                throw new IOException("could not remove the old " + out);
-            }
-            if (!fs.rename(tmp, out)) {
-                throw new IOException("could not rename " + tmp + " to " + out);
+                    TrainShardWriter.write(fs, new Path(target, TrainShard.DIR), train, shards));
+            manifest.write(fs, new Path(target, Manifest.FILE_NAME));
+            if (rename) {
+                if (fs.exists(out) && !fs.delete(out, true)) {
+                    throw new IOException("could not remove the old " + out);
+                }
+                if (!fs.rename(target, out)) {
+                    throw new IOException("could not rename " + target + " to " + out);
+                }
             }
             committed = true;
-            removeLeftovers(fs, tmp);
             return manifest;
         } finally {
             if (!committed) {
-                fs.delete(tmp, true);
-            }
-        }
-    }
-
-    /**
-     * On S3 a rename is copy-then-delete, and against S3Proxy the renamed-away sibling was seen still listed
-     * afterwards (twice in many runs, once after an exists() check had come back false): delete it while the
-     * parent's listing still shows it, for up to 2 s. Nothing of the committed output is touched.
-     */
-    private static void removeLeftovers(FileSystem fs, Path tmp) throws IOException {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            boolean listed = false;
-            for (var status : fs.listStatus(tmp.getParent())) {
-                listed |= status.getPath().getName().equals(tmp.getName());
-            }
-            if (!listed) {
-                return;
-            }
-            fs.delete(tmp, true);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                fs.delete(target, true);
             }
         }
     }
