@@ -72,10 +72,8 @@ final class TrainTask implements Serializable {
     }
 
     private Result train(Mesh mesh, String address, String host) throws IOException {
-        int threads = spec.threads() > 0 ? spec.threads()
-                : Integer.parseInt(BarrierTaskContext.get().getLocalProperty("spark.task.cpus") == null ? "1"
-                        : BarrierTaskContext.get().getLocalProperty("spark.task.cpus"));
-        Threads.set(threads);
+        // the cores Spark gave this task (spark.task.cpus), unless the spec says otherwise
+        Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
         Configuration conf = spec.hadoop().configuration();
         LlamaConfig config = spec.model().endsWith(".json") ? LlamaConfig.fromJson(Path.of(spec.model()))
                 : LlamaConfig.preset(spec.model());
