@@ -17,15 +17,19 @@ public final class EvalCandidates {
 
     /** The rows of one split ("val" or "test"), ordered by task, group and candidate. */
     public static List<Candidate> collect(Dataset<Row> eval, String split) {
-        return eval.where(eval.col("split").equalTo(split))
-                .orderBy("task", "group", "candidate")
-                .select("task", "group", "candidate", "gold", "tokens", "answer_start")
+        return columns(eval.where(eval.col("split").equalTo(split)).orderBy("task", "group", "candidate"))
                 .collectAsList().stream()
                 .map(EvalCandidates::candidate)
                 .toList();
     }
 
-    private static Candidate candidate(Row r) {
+    /** The columns {@link #candidate(Row)} reads, in its order. */
+    static Dataset<Row> columns(Dataset<Row> eval) {
+        return eval.select("task", "group", "candidate", "gold", "tokens", "answer_start");
+    }
+
+    /** One row of {@link #columns}. */
+    static Candidate candidate(Row r) {
         List<Integer> tokens = r.getList(4);
         return new Candidate(r.getString(0), r.getString(1), r.getInt(2), r.getInt(3),
                 tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5));

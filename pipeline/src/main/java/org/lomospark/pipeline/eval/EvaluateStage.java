@@ -42,8 +42,7 @@ public final class EvaluateStage {
     public static EvalReport run(SparkSession spark, String model, String prepared, String split, int tasks,
                                  int batchSize, int padId) {
         Dataset<Row> eval = spark.read().parquet(prepared + "/eval");
-        Dataset<Row> rows = eval.where(eval.col("split").equalTo(split))
-                .select("task", "group", "candidate", "gold", "tokens", "answer_start")
+        Dataset<Row> rows = EvalCandidates.columns(eval.where(eval.col("split").equalTo(split)))
                 .repartition(tasks, eval.col("task"), eval.col("group"))
                 .sortWithinPartitions("task", "group", "candidate");
         HadoopSettings hadoop = HadoopSettings.of(spark.sparkContext().hadoopConfiguration());
@@ -57,12 +56,7 @@ public final class EvaluateStage {
     private static Iterator<Prediction> predict(Iterator<Row> rows, String model, HadoopSettings hadoop,
                                                 int batchSize, int padId) throws IOException {
         List<Candidate> candidates = new ArrayList<>();
-        while (rows.hasNext()) {
-            Row r = rows.next();
-            List<Integer> tokens = r.getList(4);
-            candidates.add(new Candidate(r.getString(0), r.getString(1), r.getInt(2), r.getInt(3),
-                    tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5)));
-        }
+        rows.forEachRemaining(r -> candidates.add(EvalCandidates.candidate(r)));
         if (candidates.isEmpty()) {
             return List.<Prediction>of().iterator();
         }
