@@ -3,8 +3,6 @@ package org.lomospark.pipeline.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -40,37 +38,15 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public String upload(java.nio.file.Path local, String path) throws IOException {
-        try (InputStream in = Files.newInputStream(local)) {
-            return write(in, path);
-        }
-    }
-
-    private String write(InputStream in, String path) throws IOException {
+    public String write(InputStream in, String path) throws IOException {
         try (OutputStream out = fs.create(resolve(path), true)) {
             return CheckpointStore.copyHashing(in, out);
         }
     }
 
     @Override
-    public String download(String path, java.nio.file.Path local) throws IOException {
-        try (InputStream in = fs.open(resolve(path)); OutputStream out = Files.newOutputStream(local)) {
-            return CheckpointStore.copyHashing(in, out);
-        }
-    }
-
-    @Override
-    public void writeString(String path, String text) throws IOException {
-        try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
-            write(in, path);
-        }
-    }
-
-    @Override
-    public String readString(String path) throws IOException {
-        try (InputStream in = fs.open(resolve(path))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    public InputStream open(String path) throws IOException {
+        return fs.open(resolve(path));
     }
 
     @Override

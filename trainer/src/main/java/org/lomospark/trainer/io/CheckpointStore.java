@@ -1,8 +1,11 @@
 package org.lomospark.trainer.io;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -17,16 +20,36 @@ import java.util.List;
  * store offers anyway; nothing here relies on an atomic rename.
  */
 public interface CheckpointStore {
+    /** Writes {@code in} whole to {@code path}, replacing what is there; returns the SHA-256 of the bytes. */
+    String write(InputStream in, String path) throws IOException;
+
+    /** Reads {@code path}; the caller closes the stream. */
+    InputStream open(String path) throws IOException;
+
     /** Copies {@code local} to {@code path}, replacing what is there; returns the SHA-256 of the bytes sent. */
-    String upload(Path local, String path) throws IOException;
+    default String upload(Path local, String path) throws IOException {
+        try (InputStream in = Files.newInputStream(local)) {
+            return write(in, path);
+        }
+    }
 
     /** Copies {@code path} to {@code local}; returns the SHA-256 of the bytes received. */
-    String download(String path, Path local) throws IOException;
+    default String download(String path, Path local) throws IOException {
+        try (InputStream in = open(path); OutputStream out = Files.newOutputStream(local)) {
+            return copyHashing(in, out);
+        }
+    }
 
     /** Writes a small text file whole. */
-    void writeString(String path, String text) throws IOException;
+    default void writeString(String path, String text) throws IOException {
+        write(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), path);
+    }
 
-    String readString(String path) throws IOException;
+    default String readString(String path) throws IOException {
+        try (InputStream in = open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
 
     boolean exists(String path) throws IOException;
 

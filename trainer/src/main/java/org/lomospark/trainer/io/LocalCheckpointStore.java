@@ -3,7 +3,6 @@ package org.lomospark.trainer.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,13 +28,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public String upload(Path local, String path) throws IOException {
-        try (InputStream in = Files.newInputStream(local)) {
-            return write(in, path);
-        }
-    }
-
-    private String write(InputStream in, String path) throws IOException {
+    public String write(InputStream in, String path) throws IOException {
         Path target = resolve(path);
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
@@ -52,22 +45,8 @@ public final class LocalCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public String download(String path, Path local) throws IOException {
-        try (InputStream in = Files.newInputStream(resolve(path)); OutputStream out = Files.newOutputStream(local)) {
-            return CheckpointStore.copyHashing(in, out);
-        }
-    }
-
-    @Override
-    public void writeString(String path, String text) throws IOException {
-        try (InputStream in = new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
-            write(in, path);
-        }
-    }
-
-    @Override
-    public String readString(String path) throws IOException {
-        return Files.readString(resolve(path));
+    public InputStream open(String path) throws IOException {
+        return Files.newInputStream(resolve(path));
     }
 
     @Override
