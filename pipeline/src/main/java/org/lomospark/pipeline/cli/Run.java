@@ -73,8 +73,7 @@ public final class Run {
                 s.tp(), s.steps(), s.batch(), m.longestRow() - 1, 1, "lomo", s.lr(), s.warmup(), s.clipNorm(),
                 s.saveEvery(), 2, 0, pad, 300, 0, HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
         LocalCheckpointStore store = new LocalCheckpointStore(checkpoints);
-        var done = new ShardedCheckpoints(store, new org.lomospark.trainer.dist.Mesh(1, 1, 0),
-                org.lomospark.trainer.dist.Group.single(), 1).latestStep();
+        var done = ShardedCheckpoints.latestStep(store);
         if (done.isPresent() && done.get() >= s.steps()) {
             out.printf("      already trained to step %d%n", done.get());
         } else {

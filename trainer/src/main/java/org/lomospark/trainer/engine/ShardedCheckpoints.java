@@ -154,12 +154,21 @@ public final class ShardedCheckpoints implements Checkpointer {
 
     /** Step directory names, oldest first. */
     private List<String> steps() throws IOException {
+        return steps(store);
+    }
+
+    private static List<String> steps(CheckpointStore store) throws IOException {
         return store.children("").stream().filter(n -> n.matches("step-\\d{8}")).sorted().toList();
     }
 
     /** The newest committed step, if any. */
     public Optional<Long> latestStep() throws IOException {
-        List<String> names = new ArrayList<>(steps());
+        return latestStep(store);
+    }
+
+    /** The newest step committed in {@code store}, if any; needs no ranks (say, for a driver deciding to train). */
+    public static Optional<Long> latestStep(CheckpointStore store) throws IOException {
+        List<String> names = steps(store);
         for (int i = names.size() - 1; i >= 0; i--) {
             if (store.exists(names.get(i) + "/" + MANIFEST)) {
                 return Optional.of(Long.parseLong(names.get(i).substring("step-".length())));
