@@ -121,21 +121,19 @@ public final class Progress implements AutoCloseable {
 
     /** One step as sent: {@code {"step":3,"loss":2.5,"tokens":512,...}} (the trainer's metrics line). */
     record StepLine(long step, double loss, long tokens) {
-        static StepLine parse(String json) {
-            return new StepLine((long) number(json, "step"), number(json, "loss"), (long) number(json, "tokens"));
-        }
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+                new com.fasterxml.jackson.databind.ObjectMapper();
 
-        private static double number(String json, String key) {
-            int at = json.indexOf("\"" + key + "\":");
-            if (at < 0) {
-                throw new IllegalArgumentException("progress line without " + key + ": " + json);
+        static StepLine parse(String json) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+                if (!n.path("step").isNumber() || !n.path("loss").isNumber() || !n.path("tokens").isNumber()) {
+                    throw new IllegalArgumentException("progress line without step, loss and tokens: " + json);
+                }
+                return new StepLine(n.get("step").asLong(), n.get("loss").asDouble(), n.get("tokens").asLong());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("progress line is not JSON: " + json, e);
             }
-            int from = at + key.length() + 3;
-            int to = from;
-            while (to < json.length() && "0123456789.-+eE".indexOf(json.charAt(to)) >= 0) {
-                to++;
-            }
-            return Double.parseDouble(json.substring(from, to));
         }
     }
 
