@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;

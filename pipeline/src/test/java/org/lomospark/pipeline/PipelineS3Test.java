@@ -17,6 +17,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
@@ -53,13 +54,8 @@ class PipelineS3Test {
     @Test
     void prepareTrainDp2Tp2WithS3CheckpointsThenExportAndEvaluate() throws Exception {
         try (S3ProxyServer s3 = S3ProxyServer.start(dir, "lomo")) {
-            SparkSession spark = s3.configure(SparkSession.builder()
-                    .master("local[4,4]") // dp 2 x tp 2 tasks at once; a failed task may be retried
-                    .appName("PipelineS3Test")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.sql.shuffle.partitions", "2"))
+            // dp 2 x tp 2 tasks at once; a failed task may be retried
+            SparkSession spark = s3.configure(LocalSpark.builder("PipelineS3Test", "local[4,4]"))
                     .getOrCreate();
             try {
                 run(spark, s3);

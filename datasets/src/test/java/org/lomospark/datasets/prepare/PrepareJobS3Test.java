@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.testing.S3ProxyServer;
 import org.lomospark.datasets.superglue.SuperGlueTask;
@@ -43,13 +44,7 @@ class PrepareJobS3Test {
     @BeforeAll
     static void start() throws Exception {
         server = S3ProxyServer.start(dir, BUCKET);
-        spark = server.configure(SparkSession.builder()
-                .master("local[2]")
-                .appName("PrepareJobS3Test")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2"))
+        spark = server.configure(LocalSpark.builder("PrepareJobS3Test", "local[2]"))
                 .getOrCreate();
         s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), spark.sparkContext().hadoopConfiguration());
         for (SuperGlueTask task : TASKS) {

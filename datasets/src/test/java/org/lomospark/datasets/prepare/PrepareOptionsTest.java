@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.instruct.Alpaca;
 import org.lomospark.datasets.instruct.ChatExamples;
 import org.lomospark.datasets.instruct.ChatTemplate;
@@ -50,14 +51,7 @@ class PrepareOptionsTest {
 
     @BeforeAll
     static void startSpark() {
-        spark = SparkSession.builder()
-                .master("local[2]")
-                .appName("PrepareOptionsTest")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
+        spark = LocalSpark.start("PrepareOptionsTest");
     }
 
     @AfterAll

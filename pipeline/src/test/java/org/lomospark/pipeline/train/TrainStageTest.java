@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
@@ -39,12 +40,8 @@ class TrainStageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SparkSession.builder()
-                .master("local[2,4]") // 2 slots; a failed task may be retried
-                .appName("TrainStageTest")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
+        // 2 slots; a failed task may be retried
+        spark = LocalSpark.builder("TrainStageTest", "local[2,4]")
                 .getOrCreate();
         prepared = dir.resolve("prepared");
         // the samples live in the datasets jar: copy the two train files out
