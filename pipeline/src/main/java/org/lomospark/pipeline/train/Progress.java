@@ -12,13 +12,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Live progress from the training tasks to the driver: rank 0 sends one JSON line per step over a socket to a
  * small server the driver runs for the length of the stage; the driver prints a progress line (step, loss,
- * tokens per second, ETA) and appends the line to {@code metrics.jsonl}.
+ * tokens per second, ETA) and appends the line to {@code metrics.jsonl}. A retry that resumes from an earlier
+ * commit rewinds the file to it, so {@code metrics.jsonl} holds each step of the trained model once.
  *
  * <pre>
  * try (Progress p = Progress.start(driverHost, totalSteps, System.out, runDir.resolve("metrics.jsonl"))) {
@@ -33,15 +37,31 @@ public final class Progress implements AutoCloseable {
     private final PrintStream out;
     private final Path metrics;
     private final int printEvery;
+    /** The steps in {@code metrics.jsonl}: those already there (an earlier attempt of the run), then the new. */
+    private final List<StepLine> steps = new ArrayList<>();
     private volatile long lastStep;
     private volatile double lastLoss = Double.NaN;
 
-    private Progress(ServerSocket server, long totalSteps, PrintStream out, Path metrics, int printEvery) {
+    private Progress(ServerSocket server, long totalSteps, PrintStream out, Path metrics, int printEvery)
+            throws IOException {
         this.server = server;
         this.totalSteps = totalSteps;
         this.out = out;
         this.metrics = metrics;
         this.printEvery = printEvery;
+        if (metrics != null && Files.exists(metrics)) {
+            for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+                try {
+                    steps.add(StepLine.parse(line));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(metrics + " line " + (steps.size() + 1) + ": " + e.getMessage(),
+                            e);
+                }
+            }
+            if (!steps.isEmpty()) {
+                lastStep = steps.get(steps.size() - 1).step();
+            }
+        }
         this.thread = new Thread(this::serve, "lomo-progress");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -52,7 +72,12 @@ public final class Progress implements AutoCloseable {
             throws IOException {
         ServerSocket s = new ServerSocket();
         s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
-        return new Progress(s, totalSteps, out, metrics, printEvery);
+        try {
+            return new Progress(s, totalSteps, out, metrics, printEvery);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     public String address() {
@@ -69,38 +94,75 @@ public final class Progress implements AutoCloseable {
 
     private void serve() {
         while (!server.isClosed()) {
-            try (Socket s = server.accept();
-                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                         StandardCharsets.UTF_8))) {
-                long start = System.nanoTime();
-                long firstStep = -1;
-                long tokens = 0;
-                String line;
-                while ((line = in.readLine()) != null) {
-                    StepLine l = StepLine.parse(line);
-                    if (firstStep < 0) {
-                        firstStep = l.step() - 1;
-                    }
-                    tokens += l.tokens();
-                    lastStep = l.step();
-                    lastLoss = l.loss();
-                    if (metrics != null) {
-                        Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                                StandardOpenOption.APPEND);
-                    }
-                    if (l.step() % printEvery == 0 || l.step() == totalSteps) {
-                        double seconds = (System.nanoTime() - start) / 1e9;
-                        long done = l.step() - firstStep;
-                        double eta = done == 0 ? 0 : seconds / done * (totalSteps - l.step());
-                        out.printf(Locale.ROOT, "step %d/%d  loss %.4f  %.0f tok/s  ETA %s%n", l.step(), totalSteps,
-                                l.loss(), tokens / Math.max(seconds, 1e-9), duration(eta));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
+            try {
+                Socket s = server.accept();
+                // one reader per connection: a failed attempt's rank 0 may still hold its socket while the retry's
+                // rank 0 already sends
+                Thread reader = new Thread(() -> read(s), "lomo-progress-reader");
+                reader.setDaemon(true);
+                reader.start();
+            } catch (IOException e) {
                 if (!server.isClosed()) {
                     out.println("progress: " + e.getMessage());
                 }
             }
+        }
+    }
+
+    private void read(Socket socket) {
+        try (socket;
+             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                     StandardCharsets.UTF_8))) {
+            long start = System.nanoTime();
+            long firstStep = -1;
+            long tokens = 0;
+            String line;
+            while ((line = in.readLine()) != null) {
+                StepLine l = StepLine.parse(line);
+                if (firstStep < 0) {
+                    firstStep = l.step() - 1;
+                }
+                tokens += l.tokens();
+                record(l, line);
+                if (l.step() % printEvery == 0 || l.step() == totalSteps) {
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    long done = l.step() - firstStep;
+                    double eta = done == 0 ? 0 : seconds / done * (totalSteps - l.step());
+                    out.printf(Locale.ROOT, "step %d/%d  loss %.4f  %.0f tok/s  ETA %s%n", l.step(), totalSteps,
+                            l.loss(), tokens / Math.max(seconds, 1e-9), duration(eta));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!server.isClosed()) {
+                out.println("progress: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Appends a step to {@code metrics.jsonl}. A step at or before the last one means a retry resumed from an
+     * earlier commit: the lines of the steps it will train again are dropped, so the file holds each step of the
+     * trained model once.
+     */
+    private synchronized void record(StepLine l, String line) throws IOException {
+        if (l.step() <= lastStep && !steps.isEmpty()) {
+            out.printf(Locale.ROOT, "resumed at step %d: the failed attempt's steps %d-%d are trained again%n",
+                    l.step(), l.step(), lastStep);
+            while (!steps.isEmpty() && steps.get(steps.size() - 1).step() >= l.step()) {
+                steps.remove(steps.size() - 1);
+            }
+            if (metrics != null) {
+                Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
+                Files.write(tmp, steps.stream().map(StepLine::json).toList(), StandardCharsets.UTF_8);
+                Files.move(tmp, metrics, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        steps.add(l);
+        lastStep = l.step();
+        lastLoss = l.loss();
+        if (metrics != null) {
+            Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         }
     }
 
@@ -120,7 +182,7 @@ public final class Progress implements AutoCloseable {
     }
 
     /** One step as sent: {@code {"step":3,"loss":2.5,"tokens":512,...}} (the trainer's metrics line). */
-    record StepLine(long step, double loss, long tokens) {
+    record StepLine(long step, double loss, long tokens, String json) {
         private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
                 new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -130,7 +192,7 @@ public final class Progress implements AutoCloseable {
                 if (!n.path("step").isNumber() || !n.path("loss").isNumber() || !n.path("tokens").isNumber()) {
                     throw new IllegalArgumentException("progress line without step, loss and tokens: " + json);
                 }
-                return new StepLine(n.get("step").asLong(), n.get("loss").asDouble(), n.get("tokens").asLong());
+                return new StepLine(n.get("step").asLong(), n.get("loss").asDouble(), n.get("tokens").asLong(), json);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalArgumentException("progress line is not JSON: " + json, e);
             }

@@ -16,7 +16,7 @@ import org.lomospark.pipeline.store.HadoopSettings;
  * @param seq         tokens per row (longer examples fail: the prepare job's max length must fit)
  * @param threads     intra-op threads per task; 0 takes {@code spark.task.cpus}
  * @param padId       the tokenizer's pad id (right padding carries no loss)
- * @param failOnceAtStep 0, or a step at which the stage's first attempt fails on every rank: a resume drill
+ * @param failOnceAtStep 0, or a step at which the stage's first attempt fails on its last rank: a resume drill
  */
 public record TrainSpec(String prepared, String checkpoints, String model, String initFrom, long seed, int dp,
                         int tp, long steps, int batch, int seq, int microBatches, String optimizer, double lr,

@@ -84,7 +84,7 @@ final class TrainTask implements Serializable {
              FusedOptimizer optimizer = spec.optimizer().equals("lomo") ? new Lomo(0, 0) : AdaLomo.defaults(0);
              ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), spec.batch(), spec.seq(),
                      spec.padId(), spec.seed())) {
-            TokenSource data = faults(shards);
+            TokenSource data = faults(shards, mesh);
             ShardedCheckpoints checkpoints = new ShardedCheckpoints(
                     new HadoopCheckpointStore(spec.checkpoints(), conf), mesh, d.world(), spec.keepLast());
             FusedStep step = new FusedStep(model, new BlockRecompute(false), optimizer, spec.clipNorm(), null,
@@ -109,12 +109,13 @@ final class TrainTask implements Serializable {
     }
 
     /**
-     * With {@link TrainSpec#failOnceAtStep()} set, the first attempt of the stage fails on every rank when it
-     * reaches that step (before any collective of the step), as a lost executor would: a drill for resume.
+     * With {@link TrainSpec#failOnceAtStep()} set, the first attempt of the stage fails on its last rank when it
+     * reaches that step (before any collective of the step), as a task that hits bad data would: a drill for
+     * resume. The other ranks are then waiting in a collective for it.
      */
-    private TokenSource faults(TokenSource data) {
+    private TokenSource faults(TokenSource data, Mesh mesh) {
         long failAt = spec.failOnceAtStep();
-        if (failAt <= 0 || BarrierTaskContext.get().stageAttemptNumber() > 0) {
+        if (failAt <= 0 || mesh.rank() != mesh.world() - 1 || BarrierTaskContext.get().stageAttemptNumber() > 0) {
             return data;
         }
         long position = (failAt - 1) * spec.microBatches();
