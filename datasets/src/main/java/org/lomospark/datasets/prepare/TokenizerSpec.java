@@ -56,6 +56,11 @@ public record TokenizerSpec(String huggingFaceDir) implements Serializable {
         return huggingFaceDir == null ? BYTE_NAME : huggingFaceDir;
     }
 
+    /** The tokenizer itself, read through {@code conf} (for its special ids on the driver). */
+    public org.lomospark.datasets.tokenize.Tokenizer open(Configuration conf) throws IOException {
+        return load(conf).tokenizer();
+    }
+
     /** On the driver: the files' bytes, to broadcast. Throws naming the file when one is missing or unreadable. */
     Loaded load(Configuration conf) throws IOException {
         if (huggingFaceDir == null) {

@@ -1,52 +1,125 @@
 package org.lomospark.pipeline.cli;
 
-import java.util.LinkedHashMap;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.pipeline.config.PipelineConfig;
 
 /**
- * {@code lomo-spark run [--key value ...]}: the whole pipeline ({@link Run}) on the Spark that spark-submit gives,
- * else on local Spark with every core. With no options it runs the embedded demo into {@code runs/demo}.
- * ({@code prepare} alone is {@code bin/lomo-prepare}.)
+ * {@code lomo-spark <command> [--config FILE]... [key=value]...}: a stage of the pipeline ({@link Run}) on the Spark
+ * that spark-submit gives, else on local Spark with every core ({@code lomo.spark} settings apply then).
+ * With no settings, {@code run} is the embedded demo into {@code runs/demo}.
+ *
+ * <pre>
+ * bin/lomo-spark run
+ * bin/lomo-spark train --config conf/superglue-llama-7b.conf train.steps=2000 run-dir=s3a://bucket/runs/7b
+ * bin/lomo-spark run --print-config --config conf/s3.conf
+ * </pre>
  */
 public final class LomoSparkCli {
-    private static final Set<String> RUN_OPTIONS = Set.of("out", "input", "tasks", "model", "seed", "dp", "tp",
-            "steps", "batch", "lr", "warmup", "clip-norm", "save-every", "max-length");
+    private static final List<String> COMMANDS = List.of("prepare", "train", "export", "evaluate", "run");
 
     private LomoSparkCli() {}
 
+    /** A parsed command line. */
+    record Invocation(String command, List<Path> files, List<String> overrides, boolean printConfig) {}
+
     public static void main(String[] argv) throws Exception {
-        if (argv.length == 0 || !argv[0].equals("run")) {
-            System.err.println("usage: lomo-spark run [--out runs/demo] [--input SUPERGLUE_ROOT] [--tasks BoolQ,...]"
-                    + " [--steps N] [--dp N] [--tp N] [--batch N] [--lr X] ...");
-            System.exit(2);
-        }
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 1; i < argv.length; i += 2) {
-            String key = argv[i].startsWith("--") ? argv[i].substring(2) : "";
-            if (!RUN_OPTIONS.contains(key) || i + 1 >= argv.length) {
-                System.err.println("lomo-spark run: bad option '" + argv[i] + "' (known: --" + String.join(", --",
-                        new java.util.TreeSet<>(RUN_OPTIONS)) + ")");
-                System.exit(2);
-            }
-            options.put(key, argv[i + 1]);
-        }
-        Run.Settings settings = Run.parse(options);
-        SparkConf conf = new SparkConf();
-        SparkSession.Builder builder = SparkSession.builder().appName("lomo-spark run")
-                .config("spark.log.level", conf.get("spark.log.level", "WARN"));
-        if (!conf.contains("spark.master")) {
-            int slots = Math.max(settings.dp() * settings.tp(), Runtime.getRuntime().availableProcessors());
-            builder.master("local[" + slots + ",4]").config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
-        }
-        SparkSession spark = builder.getOrCreate();
+        Invocation inv;
+        PipelineConfig config;
         try {
-            Run.run(spark, settings, System.out);
+            inv = parse(argv);
+            config = PipelineConfig.load(inv.files(), inv.overrides());
+        } catch (IllegalArgumentException e) {
+            System.err.println("lomo-spark: " + e.getMessage());
+            usage(System.err);
+            System.exit(2);
+            return;
+        }
+        if (inv.printConfig()) {
+            System.out.println(config.render());
+            return;
+        }
+        SparkSession spark = session(config, inv.command());
+        try {
+            execute(spark, inv.command(), config, System.out);
         } finally {
             spark.stop();
         }
+    }
+
+    /** Runs one command; what {@link #main} does once Spark is up. */
+    static void execute(SparkSession spark, String command, PipelineConfig c, PrintStream out) throws Exception {
+        switch (command) {
+            case "prepare" -> Run.prepare(spark, c, out);
+            case "train" -> Run.train(spark, c, out);
+            case "export" -> Run.export(spark, c, out);
+            case "evaluate" -> Run.evaluate(spark, c, out);
+            case "run" -> Run.run(spark, c, out);
+            default -> throw new IllegalArgumentException("unknown command " + command);
+        }
+    }
+
+    static Invocation parse(String[] argv) {
+        if (argv.length == 0 || !COMMANDS.contains(argv[0])) {
+            throw new IllegalArgumentException(argv.length == 0 ? "no command"
+                    : "unknown command '" + argv[0] + "'");
+        }
+        List<Path> files = new ArrayList<>();
+        List<String> overrides = new ArrayList<>();
+        boolean print = false;
+        for (int i = 1; i < argv.length; i++) {
+            String a = argv[i];
+            if (a.equals("--config") || a.equals("-c")) {
+                if (i + 1 >= argv.length) {
+                    throw new IllegalArgumentException(a + " needs a file");
+                }
+                files.add(Path.of(argv[++i]));
+            } else if (a.equals("--print-config")) {
+                print = true;
+            } else if (!a.startsWith("-") && a.contains("=")) {
+                overrides.add(a);
+            } else {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+        }
+        return new Invocation(argv[0], files, overrides, print);
+    }
+
+    private static SparkSession session(PipelineConfig c, String command) {
+        SparkConf submitted = new SparkConf();
+        SparkSession.Builder builder = SparkSession.builder().appName("lomo-spark " + command)
+                .config("spark.log.level", submitted.get("spark.log.level", "WARN"));
+        if (!submitted.contains("spark.master")) {
+            // not under spark-submit: local Spark with at least dp x tp slots, unless lomo.spark says otherwise
+            int slots = Math.max(c.train().dp() * c.train().tp(), Runtime.getRuntime().availableProcessors());
+            builder.master("local[" + slots + ",4]").config("spark.driver.host", "127.0.0.1")
+                    .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
+            for (Map.Entry<String, String> e : c.spark().entrySet()) {
+                builder.config(e.getKey(), e.getValue());
+            }
+        }
+        // the run's Hadoop settings (s3a endpoint, credentials) reach every stage through Spark's Hadoop conf
+        for (Map.Entry<String, String> e : c.hadoop().entrySet()) {
+            builder.config("spark.hadoop." + e.getKey(), e.getValue());
+        }
+        return builder.getOrCreate();
+    }
+
+    private static void usage(PrintStream err) {
+        err.println("usage: lomo-spark {" + String.join("|", COMMANDS) + "} [--config FILE]... [key=value]..."
+                + " [--print-config]");
+        err.println("  prepare   tokenize and shard the data into <run-dir>/prepared");
+        err.println("  train     LOMO training in a Spark barrier stage into <run-dir>/checkpoints (resumes)");
+        err.println("  export    the newest checkpoint as a Hugging Face directory <run-dir>/model");
+        err.println("  evaluate  score <run-dir>/model on the prepared eval split: table and <run-dir>/eval.json");
+        err.println("  run       all four, skipping finished stages");
+        err.println("settings: the embedded defaults (conf/README.md lists them), then each --config file, then");
+        err.println("key=value overrides such as train.steps=100 run-dir=runs/x; --print-config shows the result");
+        err.println("(credentials as ****) and exits");
     }
 }

@@ -5,92 +5,143 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.datasets.prepare.InstructInput;
 import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.superglue.Split;
-import org.lomospark.datasets.superglue.SuperGlueTask;
-import org.lomospark.datasets.tokenize.ByteTokenizer;
-import org.lomospark.pipeline.eval.EvaluateStage;
+import org.lomospark.pipeline.config.PipelineConfig;
 import org.lomospark.pipeline.eval.EvalReport;
+import org.lomospark.pipeline.eval.EvaluateStage;
 import org.lomospark.pipeline.eval.TaskResult;
+import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.LossCurve;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
-import org.lomospark.trainer.io.LocalCheckpointStore;
 
 /**
- * {@code run}: prepare, train, export and evaluate under one run directory. Each stage is skipped when its
- * output is already complete, and training resumes from its last checkpoint, so rerunning an interrupted run
- * finishes it. The embedded default is the demo: the bundled synthetic BoolQ, the tiny model, local Spark.
+ * The pipeline's stages over one run directory ({@link PipelineConfig#runDir()}, any Hadoop path): {@code prepare}
+ * into {@code prepared/}, {@code train} into {@code checkpoints/}, {@code export} into {@code model/},
+ * {@code evaluate} into {@code eval.json}; {@code run} is all four. Each stage skips itself when its output is
+ * complete, and training resumes from its last checkpoint, so rerunning an interrupted run (by hand or by a
+ * scheduler) finishes it. The embedded default is the demo: the bundled synthetic BoolQ, the tiny model, local Spark.
  *
  * <pre>
- * Run.Settings s = Run.Settings.defaults(Path.of("runs/demo"));
- * EvalReport report = Run.run(spark, s, System.out);
+ * EvalReport report = Run.run(spark, PipelineConfig.load(List.of(), List.of("run-dir=runs/x")), System.out);
  * </pre>
  */
 public final class Run {
+    private static final String PREPARED = "prepared";
+    private static final String CHECKPOINTS = "checkpoints";
+    private static final String MODEL = "model";
+    private static final String METRICS = "metrics.jsonl";
+
     private Run() {}
 
-    /**
-     * @param input a SuperGLUE-layout root, or null for the bundled synthetic BoolQ (copied into the run)
-     * @param tasks the tasks to prepare, train on and evaluate (their val split)
-     */
-    public record Settings(Path out, String input, List<SuperGlueTask> tasks, String model, long seed, int dp, int tp,
-                           long steps, int batch, double lr, int warmup, double clipNorm, int saveEvery,
-                           int maxLength) {
-        /** The demo: synthetic BoolQ, tiny model, 600 LOMO steps of 2 x 8 rows (2 data-parallel ranks), lr 0.5. */
-        public static Settings defaults(Path out) {
-            return new Settings(out, null, List.of(SuperGlueTask.BOOLQ), "tiny", 1, 2, 1, 600, 8, 0.5, 50, 1.0,
-                    100, 256);
-        }
+    /** prepare, train, export, evaluate. */
+    public static EvalReport run(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        prepare(spark, c, out);
+        train(spark, c, out);
+        export(spark, c, out);
+        return evaluate(spark, c, out);
     }
 
-    public static EvalReport run(SparkSession spark, Settings s, PrintStream out) throws IOException {
-        Files.createDirectories(s.out());
-        Path input = s.input() != null ? Path.of(s.input())
-                : BundledSamples.copy(BundledSamples.SYNTHETIC, s.tasks(), List.of(Split.TRAIN, Split.VAL),
-                        s.out().resolve("input"));
-        Path prepared = s.out().resolve("prepared");
-        out.printf("[1/4] prepare %s -> %s%n", input, prepared);
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
-                .superGlue(input.toString(), s.tasks(), List.of(Split.TRAIN, Split.VAL))
-                .maxLength(s.maxLength()).shards(Math.max(4, s.dp())).build());
-        out.printf("      %d train rows, %d eval rows, %d bad lines%n", m.trainRows(), m.evalRows(), m.bad());
-
-        Path checkpoints = s.out().resolve("checkpoints");
-        out.printf("[2/4] train -> %s%n", checkpoints);
-        int pad = new ByteTokenizer().pad();
-        TrainSpec spec = new TrainSpec(prepared.toString(), checkpoints.toString(), s.model(), null, s.seed(), s.dp(),
-                s.tp(), s.steps(), s.batch(), m.longestRow() - 1, 1, "lomo", s.lr(), s.warmup(), s.clipNorm(),
-                s.saveEvery(), 2, 0, pad, 300, 0, HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
-        LocalCheckpointStore store = new LocalCheckpointStore(checkpoints);
-        var done = ShardedCheckpoints.latestStep(store);
-        if (done.isPresent() && done.get() >= s.steps()) {
-            out.printf("      already trained to step %d%n", done.get());
-        } else {
-            TrainStage.run(spark, spec, out, s.out().resolve("metrics.jsonl"));
-            LossCurve.write(s.out().resolve("metrics.jsonl"), s.out().resolve("loss.png"));
-            out.printf("      loss curve %s%n", s.out().resolve("loss.png"));
+    /** Tokenizes and shards the configured data into {@code prepared/}; a no-op when it is already there. */
+    public static Manifest prepare(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        RunDir dir = RunDir.open(c.runDir(), conf(spark));
+        PipelineConfig.Prepare p = c.prepare();
+        List<Split> splits = List.of(Split.TRAIN, Split.valueOf(c.evaluate().split().toUpperCase(Locale.ROOT)));
+        PrepareSpec.Builder spec = PrepareSpec.builder(dir.path(PREPARED)).tokenizer(TokenizerSpec.parse(p.tokenizer()))
+                .maxLength(p.maxLength()).shards(p.shards()).sample(p.sample()).pack(p.pack())
+                .maxBadFraction(p.maxBadFraction());
+        String input = p.superglue();
+        if (p.bundled()) {
+            BundledSamples.copy(BundledSamples.SYNTHETIC, p.tasks(), splits, dir.local("input"));
+            dir.publish("input", null);
+            input = dir.path("input");
         }
-
-        Path model = s.out().resolve("model");
-        out.printf("[3/4] export step %d -> %s%n", s.steps(), model);
-        if (!Files.exists(model.resolve("config.json"))) {
-            CheckpointExport.export(store, s.steps(), model);
+        if (input != null) {
+            spec.superGlue(input, p.tasks(), splits);
         }
+        for (InstructInput i : p.instruct()) {
+            spec.instruct(i);
+        }
+        out.printf("[prepare] %s -> %s%n", input != null ? input : p.instruct(), dir.path(PREPARED));
+        Manifest m = PrepareJob.run(spark, spec.build());
+        out.printf("          %d train rows, %d eval rows, %d bad lines%n", m.trainRows(), m.evalRows(), m.bad());
+        return m;
+    }
 
-        out.printf("[4/4] evaluate %s on the val split%n", model);
-        EvalReport report = EvaluateStage.run(spark, model.toAbsolutePath().toString(), prepared.toString(), "val",
-                spark.sparkContext().defaultParallelism(), 32, pad);
+    /** Trains from {@code prepared/} into {@code checkpoints/}, resuming from the newest commit. */
+    public static long train(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        Configuration conf = conf(spark);
+        RunDir dir = RunDir.open(c.runDir(), conf);
+        HadoopCheckpointStore store = new HadoopCheckpointStore(dir.path(CHECKPOINTS), conf);
+        PipelineConfig.Train t = c.train();
+        Optional<Long> done = ShardedCheckpoints.latestStep(store);
+        if (done.isPresent() && done.get() >= t.steps()) {
+            out.printf("[train] already trained to step %d in %s%n", done.get(), dir.path(CHECKPOINTS));
+            return done.get();
+        }
+        Manifest m = manifest(conf, dir);
+        TrainSpec spec = new TrainSpec(dir.path(PREPARED), dir.path(CHECKPOINTS), c.model().preset(),
+                c.model().initFrom(), t.seed(), t.dp(), t.tp(), t.steps(), t.batch(), m.longestRow() - 1,
+                t.microBatches(), t.optimizer(), t.lr(), t.warmup(), t.clipNorm(), t.saveEvery(), t.keepLast(),
+                t.threads(), pad(conf, c), (int) t.rendezvousTimeout().toSeconds(), 0, HadoopSettings.of(conf));
+        out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")
+                .orElse(""));
+        dir.fetch(METRICS);
+        TrainStage.Outcome o = TrainStage.run(spark, spec, out, dir.local(METRICS));
+        LossCurve.write(dir.local(METRICS), dir.local("loss.png"));
+        dir.publish(METRICS, null);
+        dir.publish("loss.png", null);
+        out.printf("        loss curve %s%n", dir.path("loss.png"));
+        return o.lastStep();
+    }
+
+    /**
+     * Joins the newest committed checkpoint into a Hugging Face directory {@code model/} (with the tokenizer's files
+     * when the tokenizer is a Hugging Face one); a no-op when it exists. Returns its path.
+     */
+    public static String export(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        Configuration conf = conf(spark);
+        RunDir dir = RunDir.open(c.runDir(), conf);
+        if (dir.exists(MODEL + "/config.json")) {
+            out.printf("[export] %s exists%n", dir.path(MODEL));
+            return dir.path(MODEL);
+        }
+        HadoopCheckpointStore store = new HadoopCheckpointStore(dir.path(CHECKPOINTS), conf);
+        long step = ShardedCheckpoints.latestStep(store).orElseThrow(() -> new IllegalStateException(
+                "nothing to export: " + dir.path(CHECKPOINTS) + " has no committed checkpoint (run train first)"));
+        out.printf("[export] step %d -> %s%n", step, dir.path(MODEL));
+        CheckpointExport.export(store, step, dir.local(MODEL));
+        copyTokenizerFiles(conf, c.prepare().tokenizer(), dir.local(MODEL));
+        dir.publish(MODEL, "config.json");
+        return dir.path(MODEL);
+    }
+
+    /** Scores the exported model on the prepared eval split; prints the table and writes {@code eval.json}. */
+    public static EvalReport evaluate(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        Configuration conf = conf(spark);
+        RunDir dir = RunDir.open(c.runDir(), conf);
+        if (!dir.exists(MODEL + "/config.json")) {
+            throw new IllegalStateException("nothing to evaluate: " + dir.path(MODEL) + " has no config.json (run"
+                    + " export first)");
+        }
+        PipelineConfig.Evaluate e = c.evaluate();
+        out.printf("[evaluate] %s on the %s split%n", dir.path(MODEL), e.split());
+        EvalReport report = EvaluateStage.run(spark, dir.path(MODEL), dir.path(PREPARED), e.split(),
+                e.tasks() > 0 ? e.tasks() : spark.sparkContext().defaultParallelism(), e.batch(), pad(conf, c));
         out.print(report.table());
         ObjectNode json = new ObjectMapper().createObjectNode();
         for (TaskResult t : report.tasks()) {
@@ -99,25 +150,43 @@ public final class Run {
             t.metrics().forEach(task::put);
             task.put("majority_baseline", t.majorityBaseline());
         }
-        Files.writeString(s.out().resolve("eval.json"), json.toPrettyString());
-        out.printf(Locale.ROOT, "model: %s%n", model.toAbsolutePath());
+        Files.writeString(dir.local("eval.json"), json.toPrettyString());
+        dir.publish("eval.json", null);
+        out.printf(Locale.ROOT, "model: %s%n", dir.isLocal() ? dir.local(MODEL) : dir.path(MODEL));
         return report;
     }
 
-    /** {@code --key value} overrides of the defaults. */
-    static Settings parse(Map<String, String> o) {
-        Settings d = Settings.defaults(Path.of(o.getOrDefault("out", "runs/demo")));
-        return new Settings(d.out(), o.getOrDefault("input", null),
-                o.containsKey("tasks") ? java.util.Arrays.stream(o.get("tasks").split(","))
-                        .map(SuperGlueTask::fromDirName).toList() : d.tasks(),
-                o.getOrDefault("model", d.model()), Long.parseLong(o.getOrDefault("seed", "" + d.seed())),
-                Integer.parseInt(o.getOrDefault("dp", "" + d.dp())), Integer.parseInt(o.getOrDefault("tp", "" + d.tp())),
-                Long.parseLong(o.getOrDefault("steps", "" + d.steps())),
-                Integer.parseInt(o.getOrDefault("batch", "" + d.batch())),
-                Double.parseDouble(o.getOrDefault("lr", "" + d.lr())),
-                Integer.parseInt(o.getOrDefault("warmup", "" + d.warmup())),
-                Double.parseDouble(o.getOrDefault("clip-norm", "" + d.clipNorm())),
-                Integer.parseInt(o.getOrDefault("save-every", "" + d.saveEvery())),
-                Integer.parseInt(o.getOrDefault("max-length", "" + d.maxLength())));
+    private static Configuration conf(SparkSession spark) {
+        return spark.sparkContext().hadoopConfiguration();
+    }
+
+    private static Manifest manifest(Configuration conf, RunDir dir) throws IOException {
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.path(PREPARED + "/" + Manifest.FILE_NAME));
+        FileSystem fs = file.getFileSystem(conf);
+        if (!fs.exists(file)) {
+            throw new IllegalStateException("nothing to train on: " + file + " does not exist (run prepare first)");
+        }
+        return Manifest.read(fs, file);
+    }
+
+    private static int pad(Configuration conf, PipelineConfig c) throws IOException {
+        return TokenizerSpec.parse(c.prepare().tokenizer()).open(conf).pad();
+    }
+
+    /** A Hugging Face tokenizer's files go next to the model, so the directory loads as is. */
+    private static void copyTokenizerFiles(Configuration conf, String tokenizer, java.nio.file.Path model)
+            throws IOException {
+        if (TokenizerSpec.parse(tokenizer).huggingFaceDir() == null) {
+            return;
+        }
+        org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(tokenizer);
+        FileSystem fs = from.getFileSystem(conf);
+        for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                "tokenizer.model")) {
+            org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(from, name);
+            if (fs.exists(f)) {
+                fs.copyToLocalFile(false, f, new org.apache.hadoop.fs.Path(model.resolve(name).toUri()), true);
+            }
+        }
     }
 }

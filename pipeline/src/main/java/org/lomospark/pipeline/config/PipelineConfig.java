@@ -1,0 +1,227 @@
+package org.lomospark.pipeline.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.lomospark.datasets.prepare.InstructInput;
+import org.lomospark.datasets.prepare.Sampling;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+
+/**
+ * Every setting of a lomo-spark run, read from HOCON: the embedded defaults ({@code lomo-spark-defaults.conf}, each
+ * setting documented there), then the {@code --config} files in order, then {@code key=value} overrides
+ * ({@code train.steps=100}, relative to {@code lomo}). A key the defaults do not know is an error naming the key
+ * and where it was set, so a typo never passes silently; values are checked here, before any Spark job starts.
+ *
+ * <pre>
+ * PipelineConfig c = PipelineConfig.load(List.of(Path.of("conf/superglue-llama-7b.conf")), List.of("train.dp=4"));
+ * System.out.println(c.render());   // secrets shown as ****
+ * </pre>
+ */
+public record PipelineConfig(String runDir, Prepare prepare, Model model, Train train, Evaluate evaluate,
+                             Map<String, String> hadoop, Map<String, String> spark, Config source) {
+    private static final String ROOT = "lomo";
+    private static final String DEFAULTS = "lomo-spark-defaults.conf";
+    /** Keys whose values are credentials: never printed. */
+    private static final Pattern SECRET = Pattern.compile(
+            "(?i).*(secret|password|passwd|token|credential|access\\.key|account\\.key|private|signature).*");
+
+    /** @param superglue a SuperGLUE root, {@code bundled} for the synthetic BoolQ in the jar, or null for none */
+    public record Prepare(String superglue, List<SuperGlueTask> tasks, List<InstructInput> instruct, String tokenizer,
+                          int maxLength, int shards, Sampling sample, int pack, double maxBadFraction) {
+        public boolean bundled() {
+            return "bundled".equals(superglue);
+        }
+    }
+
+    /** @param initFrom a local Hugging Face directory, or null for random init */
+    public record Model(String preset, String initFrom) {}
+
+    public record Train(int dp, int tp, long steps, int batch, int microBatches, String optimizer, double lr,
+                        int warmup, double clipNorm, int saveEvery, int keepLast, long seed, int threads,
+                        Duration rendezvousTimeout) {}
+
+    public record Evaluate(String split, int batch, int tasks) {}
+
+    /** The embedded defaults alone. */
+    public static PipelineConfig defaults() {
+        return load(List.of(), List.of());
+    }
+
+    /**
+     * @param files HOCON files, later ones overriding earlier ones
+     * @param overrides {@code key=value} pairs relative to {@code lomo} ({@code train.steps=100},
+     *                  {@code hadoop."fs.s3a.endpoint"="http://127.0.0.1:9000"}); values are HOCON
+     * @throws IllegalArgumentException naming the file, the key and what is wrong
+     */
+    public static PipelineConfig load(List<Path> files, List<String> overrides) {
+        Config defaults = ConfigFactory.parseResources(PipelineConfig.class, "/" + DEFAULTS,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        // each withFallback adds a lower layer: the last override first, then the files from the last one
+        Config user = ConfigFactory.empty();
+        for (int k = overrides.size() - 1; k >= 0; k--) {
+            String o = overrides.get(k);
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("override '" + o + "' is not key=value (e.g. train.steps=100)");
+            }
+            String key = o.substring(0, eq).trim();
+            key = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
+            user = user.withFallback(override(key, o.substring(eq + 1).trim(), "override '" + o + "'"));
+        }
+        for (int k = files.size() - 1; k >= 0; k--) {
+            Path f = files.get(k);
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("config file " + f + " does not exist");
+            }
+            user = user.withFallback(ConfigFactory.parseFile(f.toFile(),
+                    ConfigParseOptions.defaults().setAllowMissing(false)));
+        }
+        Config all;
+        try {
+            // ${?ENV} substitutions resolve against the environment
+            all = user.withFallback(defaults).resolve();
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        rejectUnknown(user, defaults);
+        try {
+            return from(all.getConfig(ROOT), all);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The resolved settings as HOCON, every credential replaced by {@code ****}. */
+    public String render() {
+        Config shown = source;
+        for (Map.Entry<String, ConfigValue> e : source.entrySet()) {
+            if (isSecret(e.getKey())) {
+                shown = shown.withValue(e.getKey(), ConfigValueFactory.fromAnyRef("****"));
+            }
+        }
+        return shown.getConfig(ROOT).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
+                .setComments(false).setJson(false));
+    }
+
+    /** Whether a setting's value is a credential (by its name), and so never printed. */
+    public static boolean isSecret(String key) {
+        return SECRET.matcher(key).matches();
+    }
+
+    /**
+     * One {@code key=value} from the command line. A list or object ({@code [BoolQ, RTE]}) is HOCON; anything else
+     * is the literal string (typed reads convert {@code 100}, {@code true}, {@code 300s}), so a URL such as
+     * {@code s3a://bucket/x} needs no quotes; {@code null} is null.
+     */
+    private static Config override(String key, String value, String what) {
+        try {
+            ConfigParseOptions origin = ConfigParseOptions.defaults().setOriginDescription(what);
+            if (value.startsWith("[") || value.startsWith("{")) {
+                return ConfigFactory.parseString(key + " = " + value, origin);
+            }
+            Config blank = ConfigFactory.parseString(key + " = null", origin);
+            return value.equals("null") ? blank
+                    : blank.withValue(key, ConfigValueFactory.fromAnyRef(value, what));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every key set by the user must exist in the defaults, except inside the free-form hadoop and spark maps. */
+    private static void rejectUnknown(Config user, Config defaults) {
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(ROOT + ".")) {
+                throw new IllegalArgumentException("setting '" + key + "' (" + e.getValue().origin().description()
+                        + ") is outside the lomo { } block");
+            }
+            List<String> path = ConfigUtil.splitPath(key);
+            if (path.size() > 2 && (path.get(1).equals("hadoop") || path.get(1).equals("spark"))) {
+                continue;
+            }
+            if (!defaults.hasPathOrNull(key)) {
+                String parent = ConfigUtil.joinPath(path.subList(0, path.size() - 1));
+                TreeSet<String> known = new TreeSet<>();
+                if (defaults.hasPath(parent)) {
+                    defaults.getConfig(parent).root().keySet().forEach(known::add);
+                }
+                throw new IllegalArgumentException("unknown setting '" + key + "' ("
+                        + e.getValue().origin().description() + ")" + (known.isEmpty() ? ""
+                        : "; known in " + parent + ": " + String.join(", ", known)));
+            }
+        }
+    }
+
+    private static PipelineConfig from(Config c, Config all) {
+        Config p = c.getConfig("prepare");
+        List<SuperGlueTask> tasks = new ArrayList<>();
+        for (String t : p.getStringList("tasks")) {
+            tasks.add(SuperGlueTask.fromDirName(t));
+        }
+        List<InstructInput> instruct = new ArrayList<>();
+        for (Config i : p.getConfigList("instruct")) {
+            instruct.add(new InstructInput(i.getString("name"), i.getString("path"),
+                    InstructInput.Format.parse(i.getString("format"))));
+        }
+        Config s = p.getConfig("sample");
+        Prepare prepare = new Prepare(optional(p, "superglue"), tasks, instruct, p.getString("tokenizer"),
+                p.getInt("max-length"), p.getInt("shards"),
+                new Sampling(s.getLong("seed"), s.getInt("train"), s.getInt("eval")), p.getInt("pack"),
+                p.getDouble("max-bad-fraction"));
+        if (prepare.superglue() == null && instruct.isEmpty()) {
+            throw new IllegalArgumentException("prepare.superglue is null and prepare.instruct is empty: no data");
+        }
+        Config m = c.getConfig("model");
+        Model model = new Model(m.getString("preset"), optional(m, "init-from"));
+        Config t = c.getConfig("train");
+        Train train = new Train(t.getInt("dp"), t.getInt("tp"), t.getLong("steps"), t.getInt("batch"),
+                t.getInt("micro-batches"), t.getString("optimizer"), t.getDouble("lr"), t.getInt("warmup"),
+                t.getDouble("clip-norm"), t.getInt("save-every"), t.getInt("keep-last"), t.getLong("seed"),
+                t.getInt("threads"), t.getDuration("rendezvous-timeout"));
+        if (prepare.shards() < train.dp()) {
+            throw new IllegalArgumentException("prepare.shards " + prepare.shards() + " is less than train.dp "
+                    + train.dp() + ": every data-parallel rank reads its own shards");
+        }
+        Config e = c.getConfig("evaluate");
+        Evaluate evaluate = new Evaluate(e.getString("split"), e.getInt("batch"), e.getInt("tasks"));
+        if (!List.of("val", "test").contains(evaluate.split())) {
+            throw new IllegalArgumentException("evaluate.split '" + evaluate.split() + "' ("
+                    + e.getValue("split").origin().description() + ") is not val or test");
+        }
+        return new PipelineConfig(c.getString("run-dir"), prepare, model, train, evaluate, flat(c, "hadoop"),
+                flat(c, "spark"), all);
+    }
+
+    private static String optional(Config c, String key) {
+        return c.getIsNull(key) ? null : c.getString(key);
+    }
+
+    /** A free-form block as dotted keys: {@code fs.s3a { endpoint = x }} and {@code "fs.s3a.endpoint" = x} alike. */
+    private static Map<String, String> flat(Config c, String block) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : c.getConfig(block).entrySet()) {
+            out.put(String.join(".", ConfigUtil.splitPath(e.getKey())), String.valueOf(e.getValue().unwrapped()));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "PipelineConfig[" + runDir + "]";
+    }
+}

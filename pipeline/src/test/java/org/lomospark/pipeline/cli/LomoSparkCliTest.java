@@ -1,0 +1,117 @@
+package org.lomospark.pipeline.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.testing.LocalSpark;
+import org.lomospark.datasets.testing.S3ProxyServer;
+import org.lomospark.pipeline.config.PipelineConfig;
+
+/** The CLI's commands, one stage at a time and all at once, on a local and on an s3a run directory. */
+class LomoSparkCliTest {
+    private static final List<String> SHORT = List.of("train.steps=20", "train.save-every=10", "train.warmup=2",
+            "train.batch=4");
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachStageAloneThenRunSkipsWhatIsDone() throws Exception {
+        Path runDir = dir.resolve("run");
+        PipelineConfig c = config("run-dir=" + runDir);
+        SparkSession spark = LocalSpark.builder("LomoSparkCliTest", "local[2,4]").getOrCreate();
+        try {
+            String prepared = execute(spark, "prepare", c);
+            assertTrue(prepared.contains("[prepare]"), prepared);
+            assertTrue(Files.exists(runDir.resolve("prepared/manifest.json")));
+            assertTrue(Files.exists(runDir.resolve("input/BoolQ/train.jsonl")), "the bundled samples are copied in");
+            IllegalStateException early = assertThrows(IllegalStateException.class,
+                    () -> LomoSparkCli.execute(spark, "export", c, new PrintStream(new ByteArrayOutputStream(),
+                            true, StandardCharsets.UTF_8)));
+            assertTrue(early.getMessage().contains("has no committed checkpoint (run train first)"),
+                    early.getMessage());
+
+            String trained = execute(spark, "train", c);
+            assertTrue(trained.contains("step 20/20"), trained);
+            assertEquals(20, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());
+            assertTrue(Files.size(runDir.resolve("loss.png")) > 0);
+            execute(spark, "export", c);
+            assertTrue(Files.exists(runDir.resolve("model/config.json")));
+            String evaluated = execute(spark, "evaluate", c);
+            assertTrue(evaluated.contains("BoolQ"), evaluated);
+            JsonNode eval = new ObjectMapper().readTree(runDir.resolve("eval.json").toFile());
+            assertEquals(200, eval.path("BoolQ").path("questions").asInt());
+            assertTrue(eval.path("BoolQ").has("accuracy"), eval.toString());
+
+            // everything is done: run only evaluates again; a longer run resumes from step 20
+            String again = execute(spark, "run", c);
+            assertTrue(again.contains("[train] already trained to step 20"), again);
+            assertTrue(again.contains("/model exists"), again);
+            String longer = execute(spark, "train", config("run-dir=" + runDir, "train.steps=30"));
+            assertTrue(longer.contains("(resuming from step 20)"), longer);
+            assertEquals(30, Files.readAllLines(runDir.resolve("metrics.jsonl")).size(),
+                    "steps 21-30 appended to 1-20");
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void runOnAnS3RunDirectory() throws Exception {
+        try (S3ProxyServer s3 = S3ProxyServer.start(dir, "runs")) {
+            SparkSession spark = s3.configure(LocalSpark.builder("LomoSparkCliTest-s3", "local[2,4]"))
+                    .getOrCreate();
+            try {
+                String out = execute(spark, "run", config("run-dir=" + s3.url("demo")));
+                assertTrue(out.contains("model: " + s3.url("demo/model")), out);
+                FileSystem fs = new org.apache.hadoop.fs.Path(s3.url("demo")).getFileSystem(
+                        spark.sparkContext().hadoopConfiguration());
+                for (String f : List.of("prepared/manifest.json", "checkpoints/step-00000020/manifest.json",
+                        "model/config.json", "metrics.jsonl", "loss.png", "eval.json")) {
+                    assertTrue(fs.exists(new org.apache.hadoop.fs.Path(s3.url("demo/" + f))), f + " on s3a");
+                }
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    @Test
+    void theCommandLineIsACommandConfigFilesAndOverrides() {
+        LomoSparkCli.Invocation inv = LomoSparkCli.parse(new String[] {"train", "-c", "a.conf", "--config", "b.conf",
+            "train.steps=5", "--print-config"});
+        assertEquals("train", inv.command());
+        assertEquals(List.of(Path.of("a.conf"), Path.of("b.conf")), inv.files());
+        assertEquals(List.of("train.steps=5"), inv.overrides());
+        assertTrue(inv.printConfig());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LomoSparkCli.parse(new String[] {"fit"}))
+                .getMessage().contains("unknown command 'fit'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LomoSparkCli.parse(new String[] {"run",
+            "--steps", "3"})).getMessage().contains("unexpected argument '--steps'"));
+    }
+
+    private static PipelineConfig config(String... overrides) {
+        List<String> all = new ArrayList<>(SHORT);
+        all.addAll(List.of(overrides));
+        return PipelineConfig.load(List.of(), all);
+    }
+
+    private static String execute(SparkSession spark, String command, PipelineConfig c) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        LomoSparkCli.execute(spark, command, c, new PrintStream(log, true, StandardCharsets.UTF_8));
+        return log.toString(StandardCharsets.UTF_8);
+    }
+}

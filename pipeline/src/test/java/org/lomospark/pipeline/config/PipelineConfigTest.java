@@ -1,0 +1,111 @@
+package org.lomospark.pipeline.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+
+/** HOCON settings: defaults, files and overrides in order, typos and bad values named, secrets never shown. */
+class PipelineConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theEmbeddedDefaultIsTheDemo() {
+        PipelineConfig c = PipelineConfig.defaults();
+        assertEquals("runs/demo", c.runDir());
+        assertTrue(c.prepare().bundled());
+        assertEquals(List.of(SuperGlueTask.BOOLQ), c.prepare().tasks());
+        assertEquals("tiny", c.model().preset());
+        assertNull(c.model().initFrom());
+        assertEquals(2, c.train().dp());
+        assertEquals(600, c.train().steps());
+        assertEquals(Duration.ofSeconds(300), c.train().rendezvousTimeout());
+        assertEquals(Map.of(), c.hadoop());
+    }
+
+    @Test
+    void laterFilesOverrideEarlierOnesAndOverridesWinOverFiles() throws Exception {
+        Path a = write("a.conf", "lomo { train { steps = 100, lr = 0.1 }, prepare.tasks = [BoolQ, RTE] }");
+        Path b = write("b.conf", "lomo.train.steps = 200");
+        PipelineConfig files = PipelineConfig.load(List.of(a, b), List.of());
+        assertEquals(200, files.train().steps());
+        assertEquals(0.1, files.train().lr(), 0.0);
+        assertEquals(List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), files.prepare().tasks());
+        PipelineConfig overridden = PipelineConfig.load(List.of(a, b),
+                List.of("train.steps=300", "lomo.run-dir=s3a://bucket/runs/x", "model.init-from=/models/7b"));
+        assertEquals(300, overridden.train().steps());
+        assertEquals("s3a://bucket/runs/x", overridden.runDir());
+        assertEquals("/models/7b", overridden.model().initFrom());
+        assertEquals(0.5, PipelineConfig.load(List.of(), List.of()).train().lr(), 0.0, "defaults untouched");
+    }
+
+    @Test
+    void aTypoIsAnErrorNamingTheKeyTheFileAndTheKnownKeys() throws Exception {
+        Path f = write("typo.conf", "lomo {\n  train {\n    stesp = 100\n  }\n}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(f), List.of()));
+        assertTrue(e.getMessage().contains("unknown setting 'lomo.train.stesp'"), e.getMessage());
+        assertTrue(e.getMessage().contains("typo.conf: 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("known in lomo.train: batch, clip-norm, dp"), e.getMessage());
+        IllegalArgumentException o = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("evaluate.bach=4")));
+        assertTrue(o.getMessage().contains("'lomo.evaluate.bach'") && o.getMessage().contains("evaluate.bach=4"),
+                o.getMessage());
+    }
+
+    @Test
+    void aBadValueIsAnErrorNamingTheKeyAndWhereItWasSet() throws Exception {
+        Path f = write("bad.conf", "lomo.train.dp = two\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(f), List.of()));
+        assertTrue(e.getMessage().contains("bad.conf: 1") && e.getMessage().contains("dp"), e.getMessage());
+        IllegalArgumentException split = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("evaluate.split=train")));
+        assertTrue(split.getMessage().contains("evaluate.split 'train'"), split.getMessage());
+        IllegalArgumentException shards = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("train.dp=8")));
+        assertTrue(shards.getMessage().contains("prepare.shards 4 is less than train.dp 8"), shards.getMessage());
+        IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("prepare.tasks=[BoolQ, Boolq]")));
+        assertTrue(task.getMessage().contains("unknown SuperGLUE task folder 'Boolq'"), task.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PipelineConfig.load(List.of(dir.resolve("none.conf")),
+                List.of()), "a missing file");
+    }
+
+    @Test
+    void hadoopSettingsAreFlatKeysAndCredentialsAreNeverRendered() throws Exception {
+        Path f = write("s3.conf", String.join("\n",
+                "lomo.hadoop {",
+                "  fs.s3a.endpoint = \"http://127.0.0.1:9000\"",
+                "  \"fs.s3a.path.style.access\" = true",
+                "  \"fs.s3a.access.key\" = AKIAEXAMPLEKEY",
+                "  \"fs.s3a.secret.key\" = hunter2-very-secret",
+                "}"));
+        PipelineConfig c = PipelineConfig.load(List.of(f), List.of("hadoop.\"fs.s3a.session.token\"=tok-123"));
+        assertEquals("http://127.0.0.1:9000", c.hadoop().get("fs.s3a.endpoint"));
+        assertEquals("true", c.hadoop().get("fs.s3a.path.style.access"));
+        assertEquals("hunter2-very-secret", c.hadoop().get("fs.s3a.secret.key"));
+        String shown = c.render();
+        assertTrue(shown.contains("127.0.0.1:9000"), shown);
+        for (String secret : List.of("AKIAEXAMPLEKEY", "hunter2-very-secret", "tok-123")) {
+            assertFalse(shown.contains(secret), "rendered config shows " + secret + ":\n" + shown);
+        }
+        assertTrue(shown.contains("****"), shown);
+        assertFalse(c.toString().contains("hunter2"), c.toString());
+    }
+
+    private Path write(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+}
