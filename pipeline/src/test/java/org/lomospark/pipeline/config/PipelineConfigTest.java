@@ -105,6 +105,25 @@ class PipelineConfigTest {
         assertFalse(c.toString().contains("hunter2"), c.toString());
     }
 
+    @Test
+    void everyFileInConfLoads() throws Exception {
+        List<Path> files;
+        try (var s = Files.list(Path.of("..", "conf"))) {
+            files = s.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+        }
+        assertTrue(files.size() >= 4, files.toString());
+        for (Path f : files) {
+            PipelineConfig c = PipelineConfig.load(List.of(f), List.of());
+            assertTrue(c.train().steps() > 0, f.toString());
+        }
+        PipelineConfig sevenB = PipelineConfig.load(List.of(Path.of("..", "conf", "superglue-llama-7b.conf"),
+                Path.of("..", "conf", "s3.conf")), List.of("prepare.tasks=[BoolQ]"));
+        assertEquals("llama-7b", sevenB.model().preset());
+        assertEquals(List.of(SuperGlueTask.BOOLQ), sevenB.prepare().tasks());
+        assertTrue(sevenB.runDir().startsWith("s3a://"), sevenB.runDir());
+        assertEquals(16, sevenB.train().dp() * sevenB.train().batch());
+    }
+
     private Path write(String name, String text) throws Exception {
         return Files.writeString(dir.resolve(name), text);
     }
