@@ -16,13 +16,14 @@ import java.util.Optional;
 /**
  * A real Spark standalone cluster on loopback: a Master and one Worker, each its own JVM started from this
  * project's test classpath, the Worker launching executors as JVMs of their own (as on any cluster). No Spark
- * installation: {@code SPARK_HOME} is an empty directory and executors get the classpath through
- * {@code spark.executor.extraClassPath} ({@link #executorClassPath()}).
+ * installation: {@code SPARK_HOME} is an empty directory and executors get Spark's classpath through
+ * {@code spark.executor.extraClassPath} ({@link #executorClassPath(Path)}) and the application jar from the driver.
  *
  * <pre>{@code
  * try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, "3g")) {
  *     SparkSession spark = LocalSpark.builder("app", cluster.masterUrl())
- *             .config("spark.executor.extraClassPath", cluster.executorClassPath()) ...
+ *             .config("spark.executor.extraClassPath", cluster.executorClassPath(appJar))
+ *             .config("spark.jars", appJar.toString()) ...
  * }
  * }</pre>
  */
@@ -68,9 +69,33 @@ public final class StandaloneCluster implements AutoCloseable {
         return masterUrl;
     }
 
-    /** The classpath executors need ({@code spark.executor.extraClassPath}): this module's test classpath. */
-    public String executorClassPath() {
-        return classPath;
+    /**
+     * The classpath of an executor that gets the application from {@code appJar} ({@code spark.jars}), as under
+     * spark-submit: Spark and what it ships, that is this module's test classpath less this project's classes and
+     * every library the application jar already holds (found by looking up one class of each jar in it).
+     */
+    public String executorClassPath(Path appJar) throws IOException {
+        List<String> kept = new ArrayList<>();
+        try (java.util.zip.ZipFile app = new java.util.zip.ZipFile(appJar.toFile())) {
+            for (String entry : classPath.split(File.pathSeparator)) {
+                Path p = Path.of(entry);
+                if (Files.isRegularFile(p) && !inside(app, p)) {
+                    kept.add(entry);
+                }
+            }
+        }
+        return String.join(File.pathSeparator, kept);
+    }
+
+    /** Whether the first class of {@code jar} is in {@code app}. */
+    private static boolean inside(java.util.zip.ZipFile app, Path jar) throws IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile())) {
+            return z.stream().map(java.util.zip.ZipEntry::getName)
+                    .filter(n -> n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class"))
+                    .findFirst()
+                    .map(n -> app.getEntry(n) != null)
+                    .orElse(false);
+        }
     }
 
     /** The JVM flags executors need ({@code spark.executor.extraJavaOptions}): this JVM's module opens. */

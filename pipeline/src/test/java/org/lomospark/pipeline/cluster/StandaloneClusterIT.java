@@ -36,13 +36,16 @@ import org.lomospark.pipeline.train.TrainStage;
 
 /**
  * Training on a real multi-JVM Spark standalone cluster (Master, Worker and two executors, each its own JVM on
- * loopback): the executor process running rank 0 is killed mid-run, Spark retries the barrier stage on a new
+ * loopback; the executors run the shaded application jar over Spark's own classpath, as under spark-submit): the
+ * executor process running rank 0 is killed mid-run, Spark retries the barrier stage on a new
  * executor, the retry resumes from the last commit, and the final weights are bit for bit those of an
  * undisturbed run.
  */
-class StandaloneClusterTest {
+class StandaloneClusterIT {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
+    /** The shaded application jar ({@code package} builds it): what executors run, as under spark-submit. */
+    private static final Path APP_JAR = Path.of(System.getProperty("app.jar", "target/missing-app.jar"));
     private static final long STEPS = 60;
     private static final long KILL_AFTER = 14;
     @TempDir
@@ -50,9 +53,10 @@ class StandaloneClusterTest {
 
     @Test
     void aDataParallelRunWhoseExecutorIsKilledEndsWithTheUndisturbedWeights() throws Exception {
+        assertTrue(Files.isRegularFile(APP_JAR), APP_JAR + " is missing: the cluster test runs after package");
         Path prepared = dir.resolve("prepared");
         Path undisturbed = dir.resolve("undisturbed");
-        SparkSession local = LocalSpark.builder("StandaloneClusterTest-reference", "local[2]").getOrCreate();
+        SparkSession local = LocalSpark.builder("StandaloneClusterIT-reference", "local[2]").getOrCreate();
         try {
             prepare(local, prepared);
             assertEquals(STEPS, TrainStage.run(local, spec(local, prepared, undisturbed), System.out, null)
@@ -64,11 +68,12 @@ class StandaloneClusterTest {
         Path killed = dir.resolve("killed");
         Path metrics = dir.resolve("killed.jsonl");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, "4g")) {
-            SparkSession spark = LocalSpark.builder("StandaloneClusterTest", cluster.masterUrl())
+            SparkSession spark = LocalSpark.builder("StandaloneClusterIT", cluster.masterUrl())
                     .config("spark.executor.cores", "1")
                     .config("spark.cores.max", "2")
                     .config("spark.executor.memory", "1500m")
-                    .config("spark.executor.extraClassPath", cluster.executorClassPath())
+                    .config("spark.executor.extraClassPath", cluster.executorClassPath(APP_JAR))
+                    .config("spark.jars", APP_JAR.toString())
                     .config("spark.executor.extraJavaOptions", StandaloneCluster.executorJavaOptions())
                     .getOrCreate();
             try {
@@ -110,7 +115,7 @@ class StandaloneClusterTest {
                             Files.readAllBytes(killed.resolve(shard)), "rank " + rank + " weights bit for bit");
                 }
                 List<Long> steps = Files.readAllLines(metrics).stream()
-                        .map(StandaloneClusterTest::step).toList();
+                        .map(StandaloneClusterIT::step).toList();
                 assertEquals(java.util.stream.LongStream.rangeClosed(1, STEPS).boxed().toList(), steps,
                         "metrics.jsonl holds each step of the final model once");
                 assertTrue(log.toString(StandardCharsets.UTF_8).contains("resumed at step "), log::toString);
@@ -124,7 +129,7 @@ class StandaloneClusterTest {
         Path samples = dir.resolve("samples");
         for (String task : List.of("BoolQ", "RTE")) {
             Files.createDirectories(samples.resolve(task));
-            try (var in = StandaloneClusterTest.class.getResourceAsStream("/samples/superglue/" + task
+            try (var in = StandaloneClusterIT.class.getResourceAsStream("/samples/superglue/" + task
                     + "/train.jsonl")) {
                 Files.copy(in, samples.resolve(task).resolve("train.jsonl"));
             }
