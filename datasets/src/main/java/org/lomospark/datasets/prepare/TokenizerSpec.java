@@ -62,7 +62,7 @@ public record TokenizerSpec(String huggingFaceDir) implements Serializable {
     }
 
     /** On the driver: the files' bytes, to broadcast. Throws naming the file when one is missing or unreadable. */
-    Loaded load(Configuration conf) throws IOException {
+    public Loaded load(Configuration conf) throws IOException {
         if (huggingFaceDir == null) {
             return new Loaded(BYTE_NAME, null, null);
         }
@@ -87,7 +87,7 @@ public record TokenizerSpec(String huggingFaceDir) implements Serializable {
     }
 
     /** A tokenizer's files, small enough to broadcast (a LLaMA-3 {@code tokenizer.json} is about 9 MB). */
-    static final class Loaded implements Serializable {
+    public static final class Loaded implements Serializable {
         private static final long serialVersionUID = 1L;
         private final String name;
         private final byte[] json;
@@ -102,7 +102,7 @@ public record TokenizerSpec(String huggingFaceDir) implements Serializable {
         }
 
         /** This JVM's tokenizer for these files, built on first use. */
-        Tokenizer tokenizer() {
+        public Tokenizer tokenizer() {
             return PER_JVM.computeIfAbsent(key, k -> {
                 if (json == null) {
                     return new ByteTokenizer();

@@ -17,6 +17,7 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
+import org.lomospark.datasets.prompt.TrainingExample;
 
 /**
  * Writes the train rows as {@link TrainShard} files: row {@code i} of the (task, id) order goes to shard
@@ -26,17 +27,46 @@ import org.apache.spark.sql.Row;
  *
  * <p>The rows come to the driver and are written from there through the Hadoop FileSystem: fine for SuperGLUE
  * sizes (tens of MB of tokens); a corpus that does not fit the driver would write one shard per partition.
+ *
+ * <p>Besides {@link PrepareJob}, any producer of already-rendered examples (the Spark ML fine-tuner's
+ * DataFrame of prompts and answers) writes its shards here:
+ * <pre>
+ * TrainShardWriter.writeExamples(fs, new Path(out, "shards"), examples, dp);   // then ShardTokenSource reads out
+ * </pre>
  */
-final class TrainShardWriter {
+public final class TrainShardWriter {
     private TrainShardWriter() {}
 
     /** {@code train} in (task, id) order, with the train table's columns; one manifest entry per shard. */
     static List<Manifest.Shard> write(FileSystem fs, Path dir, List<Row> train, int shards) throws IOException {
+        List<TrainingExample> examples = new ArrayList<>(train.size());
+        for (Row r : train) {
+            List<Integer> t = r.getList(2);
+            List<Boolean> m = r.getList(3);
+            boolean[] mask = new boolean[m.size()];
+            for (int j = 0; j < mask.length; j++) {
+                mask[j] = m.get(j);
+            }
+            examples.add(new TrainingExample(r.getString(0), r.getString(1),
+                    t.stream().mapToInt(Integer::intValue).toArray(), mask));
+        }
+        return writeExamples(fs, dir, examples, shards);
+    }
+
+    /**
+     * Writes {@code examples}, in the order given, as shards {@code shard-00000.arrow} .. under {@code dir} (any
+     * Hadoop filesystem; no file may exist yet); one manifest entry per shard.
+     */
+    public static List<Manifest.Shard> writeExamples(FileSystem fs, Path dir, List<TrainingExample> examples,
+                                                     int shards) throws IOException {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards " + shards + " must be at least 1");
+        }
         List<Manifest.Shard> out = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
-            List<Row> mine = new ArrayList<>();
-            for (int i = s; i < train.size(); i += shards) {
-                mine.add(train.get(i));
+            List<TrainingExample> mine = new ArrayList<>();
+            for (int i = s; i < examples.size(); i += shards) {
+                mine.add(examples.get(i));
             }
             String name = TrainShard.fileName(s);
             out.add(new Manifest.Shard(name, mine.size(), writeOne(fs, new Path(dir, name), mine)));
@@ -45,7 +75,7 @@ final class TrainShardWriter {
     }
 
     /** One shard file of one record batch; returns its token count. */
-    private static long writeOne(FileSystem fs, Path file, List<Row> rows) throws IOException {
+    private static long writeOne(FileSystem fs, Path file, List<TrainingExample> rows) throws IOException {
         try (BufferAllocator allocator = new RootAllocator();
              VectorSchemaRoot root = VectorSchemaRoot.create(TrainShard.SCHEMA, allocator)) {
             VarCharVector task = (VarCharVector) root.getVector("task");
@@ -56,20 +86,20 @@ final class TrainShardWriter {
             TinyIntVector maskData = (TinyIntVector) lossMask.getDataVector();
             int at = 0;
             for (int i = 0; i < rows.size(); i++) {
-                Row r = rows.get(i);
-                List<Integer> t = r.getList(2);
-                List<Boolean> m = r.getList(3);
-                task.setSafe(i, r.getString(0).getBytes(StandardCharsets.UTF_8));
-                id.setSafe(i, r.getString(1).getBytes(StandardCharsets.UTF_8));
+                TrainingExample e = rows.get(i);
+                int[] t = e.tokens();
+                boolean[] m = e.lossMask();
+                task.setSafe(i, e.task().getBytes(StandardCharsets.UTF_8));
+                id.setSafe(i, e.id().getBytes(StandardCharsets.UTF_8));
                 tokens.startNewValue(i);
                 lossMask.startNewValue(i);
-                for (int j = 0; j < t.size(); j++) {
-                    tokenData.setSafe(at + j, t.get(j));
-                    maskData.setSafe(at + j, m.get(j) ? 1 : 0);
+                for (int j = 0; j < t.length; j++) {
+                    tokenData.setSafe(at + j, t[j]);
+                    maskData.setSafe(at + j, m[j] ? 1 : 0);
                 }
-                tokens.endValue(i, t.size());
-                lossMask.endValue(i, m.size());
-                at += t.size();
+                tokens.endValue(i, t.length);
+                lossMask.endValue(i, m.length);
+                at += t.length;
             }
             root.setRowCount(rows.size());
             try (OutputStream stream = fs.create(file, false);

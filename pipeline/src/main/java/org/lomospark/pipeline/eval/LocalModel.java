@@ -1,0 +1,67 @@
+package org.lomospark.pipeline.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Threads;
+
+/**
+ * Inside a Spark task: an exported Hugging Face model directory on any Hadoop filesystem, copied to local disk,
+ * loaded on the CPU in fp32 with one libtorch thread (Spark already runs one task per core), used, then freed
+ * with its local copy.
+ *
+ * <pre>{@code
+ * List<Prediction> p = LocalModel.use("s3a://runs/x/model", hadoop, lm -> new CandidateScorer(lm, 32, pad)
+ *         .predict(candidates));
+ * }</pre>
+ */
+public final class LocalModel {
+    private LocalModel() {}
+
+    /** What a task does with the loaded model; its result must not hold the model's tensors. */
+    @FunctionalInterface
+    public interface Use<T> {
+        T apply(LlamaModel model) throws IOException;
+    }
+
+    public static <T> T use(String dir, HadoopSettings hadoop, Use<T> use) throws IOException {
+        Threads.set(1);
+        Path local = Files.createTempDirectory("lomo-model-");
+        try (PointerScope scope = new PointerScope()) {
+            copyDir(hadoop.configuration(), new org.apache.hadoop.fs.Path(dir), local);
+            try (HfCheckpoint ckpt = HfCheckpoint.open(local);
+                 LlamaModel lm = LlamaModel.load(LlamaConfig.fromJson(local.resolve("config.json")),
+                         Placement.cpu(torch.ScalarType.Float), ckpt::read)) {
+                return use.apply(lm);
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(local)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static void copyDir(Configuration conf, org.apache.hadoop.fs.Path dir, Path local) throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
+        for (FileStatus f : fs.listStatus(dir)) {
+            if (f.isFile()) {
+                fs.copyToLocalFile(false, f.getPath(), new org.apache.hadoop.fs.Path(
+                        local.resolve(f.getPath().getName()).toUri()), true);
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package org.lomospark.pipeline.ml;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.lomospark.datasets.prepare.TokenizerSpec;
+import org.lomospark.pipeline.store.HadoopSettings;
+
+/**
+ * A fine-tuned LLaMA model as a Spark ML {@link Model}: {@link #transform} scores each row's candidate answers
+ * by their mean log-likelihood given the prompt (the LOMO paper's SuperGLUE evaluation) and predicts the best.
+ *
+ * <pre>{@code
+ * Dataset<Row> scored = model.transform(val);   // prompt: string, candidates: array<string>
+ * scored.select("prompt", "candidates", "scores", "prediction").show();
+ * model.write().overwrite().save("s3a://bucket/models/boolq");
+ * LomoModel again = LomoModel.load("s3a://bucket/models/boolq");
+ * }</pre>
+ *
+ * <p>Its weights are a Hugging Face directory ({@link #location()}: config.json, safetensors and, for a
+ * Hugging Face tokenizer, its files) on any Hadoop filesystem. {@code transform} is lazy, like any Spark
+ * transformation: each action on its result scores again, so cache a result that is used twice. Every task
+ * loads the model once on the CPU and scores its partition's rows. Generation is not offered (yet).
+ *
+ * <p>Saved as MLlib saves models: the params as JSON in {@code <path>/metadata}, the weights (and tokenizer
+ * files) copied to {@code <path>/data} through the Hadoop FileSystem.
+ */
+public final class LomoModel extends Model<LomoModel> implements MLWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final String location;
+    private final Param<String> promptCol;
+    private final Param<String> candidatesCol;
+    private final Param<String> scoresCol;
+    private final Param<String> predictionCol;
+    private final Param<String> tokenizer;
+    private final IntParam scoreBatchSize;
+
+    /** @param location the model's Hugging Face directory, any Hadoop path */
+    public LomoModel(String uid, String location) {
+        this.uid = uid; // before the params: each records its owner's uid
+        this.location = location;
+        promptCol = LomoParams.promptCol(this);
+        candidatesCol = LomoParams.candidatesCol(this);
+        scoresCol = LomoParams.scoresCol(this);
+        predictionCol = LomoParams.predictionCol(this);
+        tokenizer = LomoParams.tokenizer(this);
+        scoreBatchSize = new IntParam(this, "scoreBatchSize", "candidates per forward pass when scoring (memory "
+                + "against per-call overhead)", ParamValidators.gtEq(1));
+
+        setDefault(promptCol, "prompt");
+        setDefault(candidatesCol, "candidates");
+        setDefault(scoresCol, "scores");
+        setDefault(predictionCol, "prediction");
+        setDefault(tokenizer, LomoParams.BYTE_TOKENIZER);
+        setDefault(scoreBatchSize, 32);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    /** The Hugging Face model directory this model reads (any Hadoop path). */
+    public String location() {
+        return location;
+    }
+
+    public Param<String> promptCol() {
+        return promptCol;
+    }
+
+    public String getPromptCol() {
+        return getOrDefault(promptCol);
+    }
+
+    public LomoModel setPromptCol(String value) {
+        set(promptCol, value);
+        return this;
+    }
+
+    public Param<String> candidatesCol() {
+        return candidatesCol;
+    }
+
+    public String getCandidatesCol() {
+        return getOrDefault(candidatesCol);
+    }
+
+    public LomoModel setCandidatesCol(String value) {
+        set(candidatesCol, value);
+        return this;
+    }
+
+    public Param<String> scoresCol() {
+        return scoresCol;
+    }
+
+    public String getScoresCol() {
+        return getOrDefault(scoresCol);
+    }
+
+    public LomoModel setScoresCol(String value) {
+        set(scoresCol, value);
+        return this;
+    }
+
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    public String getPredictionCol() {
+        return getOrDefault(predictionCol);
+    }
+
+    public LomoModel setPredictionCol(String value) {
+        set(predictionCol, value);
+        return this;
+    }
+
+    /** The tokenizer the model was fitted with: "byte", or where the files it keeps a copy of came from. */
+    public Param<String> tokenizer() {
+        return tokenizer;
+    }
+
+    public String getTokenizer() {
+        return getOrDefault(tokenizer);
+    }
+
+    public LomoModel setTokenizer(String value) {
+        set(tokenizer, value);
+        return this;
+    }
+
+    public IntParam scoreBatchSize() {
+        return scoreBatchSize;
+    }
+
+    public int getScoreBatchSize() {
+        return (Integer) getOrDefault(scoreBatchSize);
+    }
+
+    public LomoModel setScoreBatchSize(int value) {
+        set(scoreBatchSize, value);
+        return this;
+    }
+
+    // ---- the stage
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        LomoParams.requireColumn(schema, getPromptCol(), DataTypes.StringType, "promptCol");
+        LomoParams.requireColumn(schema, getCandidatesCol(), LomoParams.stringArray(), "candidatesCol");
+        return LomoParams.withScores(schema, getScoresCol(), getPredictionCol());
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType out = transformSchema(dataset.schema());
+        SparkSession spark = dataset.sparkSession();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // a Hugging Face tokenizer's files travel in the model directory
+        TokenizerSpec spec = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? TokenizerSpec.BYTE
+                : new TokenizerSpec(location);
+        TokenizerSpec.Loaded loaded;
+        try {
+            loaded = spec.load(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // left for Spark's cleaner: the result is lazy, and every action on it reads the broadcast again
+        Broadcast<TokenizerSpec.Loaded> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(loaded);
+        Dataset<Row> rows = dataset.toDF();
+        CandidateScoring score = new CandidateScoring(location, HadoopSettings.of(conf), shared,
+                rows.schema().fieldIndex(getPromptCol()), rows.schema().fieldIndex(getCandidatesCol()),
+                getScoreBatchSize());
+        JavaRDD<Row> scored = rows.javaRDD().mapPartitions(score);
+        return spark.createDataFrame(scored, out);
+    }
+
+    @Override
+    public LomoModel copy(ParamMap extra) {
+        return copyValues(new LomoModel(uid, location), extra).setParent(parent());
+    }
+
+    // ---- persistence: params as metadata, the model directory as data
+
+    @Override
+    public MLWriter write() {
+        return new Writer(this);
+    }
+
+    public static MLReader<LomoModel> read() {
+        return new Reader();
+    }
+
+    public static LomoModel load(String path) {
+        return read().load(path);
+    }
+
+    private static final class Writer extends MLWriter {
+        private final LomoModel stage;
+
+        Writer(LomoModel stage) {
+            this.stage = stage;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            try {
+                StageMetadata.save(stage, path, sparkSession());
+                ModelFiles.copy(stage.location, new Path(path, "data").toString(),
+                        sparkSession().sparkContext().hadoopConfiguration());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static final class Reader extends MLReader<LomoModel> {
+        @Override
+        public LomoModel load(String path) {
+            try {
+                StageMetadata m = StageMetadata.load(path, sparkSession(), LomoModel.class);
+                Path data = new Path(path, "data");
+                data = data.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).makeQualified(data);
+                LomoModel stage = new LomoModel(m.uid(), data.toString());
+                m.applyTo(stage);
+                return stage;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.lomospark.pipeline.ml;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.Path;
+import org.lomospark.trainer.engine.CheckpointExport;
+import org.lomospark.trainer.io.CheckpointStore;
+
+/**
+ * A fitted model's files: one Hugging Face directory on any Hadoop filesystem holding {@code config.json}, the
+ * safetensors and, for a Hugging Face tokenizer, {@code tokenizer.json} (and {@code tokenizer_config.json}), so
+ * the directory alone scores, saves and loads. {@code config.json} is written last: a directory with it is
+ * complete.
+ */
+final class ModelFiles {
+    static final String CONFIG = "config.json";
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json");
+
+    private ModelFiles() {}
+
+    /**
+     * Exports checkpoint {@code step} of {@code store} into {@code target} (qualified, returned) with the
+     * tokenizer's files from {@code tokenizerDir} (null for the byte tokenizer); an already complete
+     * {@code target} is kept.
+     */
+    static String export(CheckpointStore store, long step, String target, String tokenizerDir, Configuration conf)
+            throws IOException {
+        Path out = new Path(target);
+        FileSystem fs = out.getFileSystem(conf);
+        out = fs.makeQualified(out);
+        if (fs.exists(new Path(out, CONFIG))) {
+            return out.toString();
+        }
+        java.nio.file.Path local = Files.createTempDirectory("lomo-fit-model-");
+        try {
+            CheckpointExport.export(store, step, local);
+            if (tokenizerDir != null) {
+                Path from = new Path(tokenizerDir);
+                FileSystem tfs = from.getFileSystem(conf);
+                for (String name : TOKENIZER_FILES) {
+                    if (tfs.exists(new Path(from, name))) {
+                        tfs.copyToLocalFile(false, new Path(from, name),
+                                new Path(local.resolve(name).toUri()), true);
+                    }
+                }
+            }
+            List<java.nio.file.Path> files;
+            try (Stream<java.nio.file.Path> s = Files.list(local)) {
+                files = new ArrayList<>(s.sorted(Comparator.comparing(p -> p.getFileName().toString().equals(CONFIG)))
+                        .toList());
+            }
+            for (java.nio.file.Path f : files) {
+                fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(out, f.getFileName().toString()));
+            }
+            return out.toString();
+        } finally {
+            try (Stream<java.nio.file.Path> s = Files.walk(local)) {
+                for (java.nio.file.Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** Copies the model directory {@code from} to {@code to} (any two Hadoop filesystems), config.json last. */
+    static void copy(String from, String to, Configuration conf) throws IOException {
+        Path src = new Path(from);
+        Path dst = new Path(to);
+        FileSystem sfs = src.getFileSystem(conf);
+        FileSystem dfs = dst.getFileSystem(conf);
+        if (!sfs.exists(new Path(src, CONFIG))) {
+            throw new IOException(from + " is not a model directory (no " + CONFIG + ")");
+        }
+        dfs.mkdirs(dst);
+        List<FileStatus> files = new ArrayList<>(List.of(sfs.listStatus(src)));
+        files.sort(Comparator.comparing(f -> f.getPath().getName().equals(CONFIG)));
+        for (FileStatus f : files) {
+            if (f.isFile() && !FileUtil.copy(sfs, f.getPath(), dfs, new Path(dst, f.getPath().getName()), false,
+                    true, conf)) {
+                throw new IOException("could not copy " + f.getPath() + " to " + dst);
+            }
+        }
+    }
+}
