@@ -28,6 +28,7 @@ import org.lomospark.datasets.testing.S3ProxyServer;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.pipeline.cli.BundledSamples;
 import org.lomospark.pipeline.eval.CandidateScorer;
+import org.lomospark.pipeline.eval.CheckpointEvaluation;
 import org.lomospark.pipeline.eval.EvalCandidates;
 import org.lomospark.pipeline.eval.EvalReport;
 import org.lomospark.pipeline.eval.EvaluateStage;
@@ -44,8 +45,9 @@ import org.lomospark.trainer.tensor.Placement;
 
 /**
  * The pipeline against a real S3-compatible server (S3Proxy, started here on loopback): prepare into s3a, train
- * dp 2 x tp 2 on local Spark with checkpoints in s3a and a failure the retried stage resumes from, export the
- * committed checkpoint from s3a, evaluate the exported model.
+ * dp 2 x tp 2 on local Spark with checkpoints in s3a and a failure the retried stage resumes from, evaluate the
+ * trained model from its s3a checkpoint in the training layout, export it, and check that the exported directory
+ * loads back and scores the same, on the driver and in Spark tasks.
  */
 class PipelineS3Test {
     @TempDir
@@ -92,15 +94,29 @@ class PipelineS3Test {
         }
         assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(checkpoints + "/step-00000004")), "keep the last 2");
 
+        // evaluate the model as trained: dp 2 x tp 2 barrier tasks, each restoring its slices from s3a
+        EvalReport trained = CheckpointEvaluation.run(spark, spec, prepared + "/eval", "val", 16);
+        assertEquals(200, trained.predictions().size());
+
         Path model = dir.resolve("model");
         CheckpointExport.export(new HadoopCheckpointStore(checkpoints, conf), 12, model);
         List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
         assertEquals(400, val.size());
         double[] first = scores(model, val);
         double[] again = scores(model, val);
-        assertArrayEquals(first, again, 0.0, "the exported directory loads back and scores the same");
+        assertArrayEquals(first, again, 0.0, "the exported directory loads back and scores the same every time");
         for (double s : first) {
             assertTrue(Double.isFinite(s) && s < 0, "a mean log-likelihood: " + s);
+        }
+        java.util.Map<String, Double> byCandidate = new java.util.HashMap<>();
+        for (int i = 0; i < val.size(); i++) {
+            byCandidate.put(val.get(i).group() + "#" + val.get(i).candidate(), first[i]);
+        }
+        // the exported directory scores what the tensor-parallel model scored in Spark (fp32 sums in another order)
+        for (Prediction p : trained.predictions()) {
+            for (int c = 0; c < p.scores().length; c++) {
+                assertEquals(byCandidate.get(p.group() + "#" + c), p.scores()[c], 1e-5, p.group());
+            }
         }
 
         // the same model from s3a, scored by Spark tasks split by question, gives the driver's scores
@@ -109,10 +125,6 @@ class PipelineS3Test {
         EvalReport distributed = EvaluateStage.run(spark, s3.url("run/model"), prepared, "val", 3, 16,
                 new ByteTokenizer().pad());
         assertEquals(200, distributed.predictions().size());
-        java.util.Map<String, Double> byCandidate = new java.util.HashMap<>();
-        for (int i = 0; i < val.size(); i++) {
-            byCandidate.put(val.get(i).group() + "#" + val.get(i).candidate(), first[i]);
-        }
         for (Prediction p : distributed.predictions()) {
             for (int c = 0; c < p.scores().length; c++) {
                 assertEquals(byCandidate.get(p.group() + "#" + c), p.scores()[c], 1e-5, p.group());

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
@@ -55,32 +54,20 @@ final class TrainTask implements Serializable {
     }
 
     scala.collection.Iterator<Result> run(scala.collection.Iterator<Integer> ignored) throws Exception {
-        BarrierTaskContext ctx = BarrierTaskContext.get();
-        int rank = ctx.partitionId();
-        Mesh mesh = new Mesh(spec.dp(), spec.tp(), rank);
-        String host = ctx.getTaskInfos()[rank].address();
-        host = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
-        Result result;
-        // rank 0 keeps the rendezvous server open for the whole run; the others only need its address
-        try (Distributed.Server server = rank == 0 && mesh.world() > 1 ? Distributed.listen(host) : null) {
-            String[] all = ctx.allGather(server == null ? "" : server.address());
-            String address = mesh.world() > 1 ? all[0] : "127.0.0.1:0";
-            result = train(mesh, address, host);
-            ctx.barrier(); // nobody closes the rendezvous before every rank is done with it
-        }
+        Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
+        Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()),
+                (groups, host) -> train(mesh, groups));
         return CollectionConverters.asScala(List.of(result).iterator());
     }
 
-    private Result train(Mesh mesh, String address, String host) throws IOException {
+    private Result train(Mesh mesh, Distributed d) throws IOException {
         // the cores Spark gave this task (spark.task.cpus), unless the spec says otherwise
         Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
         Configuration conf = spec.hadoop().configuration();
-        LlamaConfig config = spec.model().endsWith(".json") ? LlamaConfig.fromJson(Path.of(spec.model()))
-                : LlamaConfig.preset(spec.model());
+        LlamaConfig config = spec.modelConfig();
         Placement placement = Placement.cpu(torch.ScalarType.Float);
-        try (PointerScope scope = new PointerScope();
-             Distributed d = Distributed.join(address, mesh, host, Duration.ofSeconds(spec.rendezvousSeconds()));
-             LlamaModel model = model(config, placement, d);
+        // native memory: BarrierRendezvous's scope, which outlives the groups
+        try (LlamaModel model = model(config, placement, d);
              FusedOptimizer optimizer = spec.optimizer().equals("lomo") ? new Lomo(0, 0) : AdaLomo.defaults(0);
              ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), spec.batch(), spec.seq(),
                      spec.padId(), spec.seed())) {

@@ -1,0 +1,53 @@
+package org.lomospark.pipeline.train;
+
+import java.time.Duration;
+import org.apache.spark.BarrierTaskContext;
+import org.bytedeco.javacpp.PointerScope;
+import org.lomospark.trainer.dist.Distributed;
+import org.lomospark.trainer.dist.Mesh;
+
+/**
+ * The process groups of a Spark barrier stage: partition {@code i} is world rank {@code i}; rank 0 opens the
+ * rendezvous store on its executor's address and shares it through {@code BarrierTaskContext.allGather}; every
+ * rank joins the Gloo groups of the mesh, runs its part, and waits at a barrier so nobody closes the store while
+ * another rank still needs it.
+ *
+ * <pre>
+ * Result r = BarrierRendezvous.join(new Mesh(dp, tp, BarrierTaskContext.get().partitionId()), timeout,
+ *         (distributed, host) -> train(distributed));
+ * </pre>
+ */
+public final class BarrierRendezvous {
+    private BarrierRendezvous() {}
+
+    /** One rank's work, given its groups and its executor's host address. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T run(Distributed groups, String host) throws Exception;
+    }
+
+    /**
+     * Joins the groups of {@code mesh} (this task's rank), runs {@code body}, closes the groups, then waits for all.
+     * Native memory the body allocates without closing it is freed after the groups are closed.
+     */
+    public static <T> T join(Mesh mesh, Duration timeout, Body<T> body) throws Exception {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        String host = ctx.getTaskInfos()[mesh.rank()].address();
+        host = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+        T result;
+        // rank 0 keeps the rendezvous server open for the whole run; the others only need its address
+        try (Distributed.Server server = mesh.rank() == 0 && mesh.world() > 1 ? Distributed.listen(host) : null) {
+            String[] all = ctx.allGather(server == null ? "" : server.address());
+            String address = mesh.world() > 1 ? all[0] : "127.0.0.1:0";
+            // A failing rank closes its groups here: its peers' collectives fail at once instead of timing out.
+            // The body's native memory belongs to a scope that closes after the groups: a collective the failure
+            // interrupted may still hold its tensors until its group is gone (freeing them first corrupts the heap).
+            try (PointerScope scope = new PointerScope();
+                 Distributed groups = Distributed.join(address, mesh, host, timeout)) {
+                result = body.run(groups, host);
+            }
+            ctx.barrier();
+        }
+        return result;
+    }
+}
