@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,19 +37,20 @@ public final class Progress implements AutoCloseable {
     private final long totalSteps;
     private final PrintStream out;
     private final Path metrics;
-    private final int printEvery;
+    private final long printEveryNanos;
+    private long lastPrint;
     /** The steps in {@code metrics.jsonl}: those already there (an earlier attempt of the run), then the new. */
     private final List<StepLine> steps = new ArrayList<>();
     private volatile long lastStep;
     private volatile double lastLoss = Double.NaN;
 
-    private Progress(ServerSocket server, long totalSteps, PrintStream out, Path metrics, int printEvery)
+    private Progress(ServerSocket server, long totalSteps, PrintStream out, Path metrics, Duration printEvery)
             throws IOException {
         this.server = server;
         this.totalSteps = totalSteps;
         this.out = out;
         this.metrics = metrics;
-        this.printEvery = printEvery;
+        this.printEveryNanos = printEvery.toNanos();
         if (metrics != null && Files.exists(metrics)) {
             for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
                 try {
@@ -68,7 +70,7 @@ public final class Progress implements AutoCloseable {
     }
 
     /** Listens on a free port of {@code host} (the driver's address the executors can reach). */
-    public static Progress start(String host, long totalSteps, PrintStream out, Path metrics, int printEvery)
+    public static Progress start(String host, long totalSteps, PrintStream out, Path metrics, Duration printEvery)
             throws IOException {
         ServerSocket s = new ServerSocket();
         s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
@@ -124,7 +126,7 @@ public final class Progress implements AutoCloseable {
                 }
                 tokens += l.tokens();
                 record(l, line);
-                if (l.step() % printEvery == 0 || l.step() == totalSteps) {
+                if (due(l.step())) {
                     double seconds = (System.nanoTime() - start) / 1e9;
                     long done = l.step() - firstStep;
                     double eta = done == 0 ? 0 : seconds / done * (totalSteps - l.step());
@@ -137,6 +139,16 @@ public final class Progress implements AutoCloseable {
                 out.println("progress: " + e.getMessage());
             }
         }
+    }
+
+    /** A line for the first step a reader sees, then at most one per interval, and always for the last step. */
+    private synchronized boolean due(long step) {
+        long now = System.nanoTime();
+        if (lastPrint == 0 || now - lastPrint >= printEveryNanos || step == totalSteps) {
+            lastPrint = now;
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.lomospark.pipeline.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -34,7 +35,7 @@ public final class TrainStage {
         String driverHost = spark.conf().get("spark.driver.host", "127.0.0.1");
         out.printf("training: %d tasks (dp %d x tp %d), model %s, %d steps%n", spec.world(), spec.dp(), spec.tp(),
                 spec.model(), spec.steps());
-        try (Progress progress = Progress.start(driverHost, spec.steps(), out, metrics, 10)) {
+        try (Progress progress = Progress.start(driverHost, spec.steps(), out, metrics, Duration.ofSeconds(5))) {
             TrainTask task = new TrainTask(spec, progress.address());
             List<Integer> ranks = new ArrayList<>();
             for (int r = 0; r < spec.world(); r++) {

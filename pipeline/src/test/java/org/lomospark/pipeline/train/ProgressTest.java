@@ -24,7 +24,7 @@ class ProgressTest {
         Files.write(metrics, List.of(line(1, 3.0), line(2, 2.9), line(3, 2.8)));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Progress p = Progress.start("127.0.0.1", 8, new PrintStream(log, true, StandardCharsets.UTF_8), metrics,
-                100)) {
+                java.time.Duration.ofHours(1))) {
             // the first attempt resumed from a step-2 commit and reached step 6 before its executor was lost
             send(p, 3, 6, 2.7);
             // the retry resumed from the step-4 commit: steps 5 and 6 are trained again, with other losses
