@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.Path;
  * that made it. Written last: its presence marks a complete output.
  *
  * <pre>
- * {"schema_version": 3, "tokenizer": "byte", "tokenizer_fingerprint": "byte-utf8-v1", "vocab_size": 259,
+ * {"schema_version": 4, "tokenizer": "byte", "tokenizer_fingerprint": "byte-utf8-v1", "vocab_size": 259,
  *  "max_length": 1024, "pack_length": 0, "eval_bucket": 64, "sampling": {"seed": 42, "train": 1000, "eval": 1000},
  *  "lines": 70, "records": 66, "bad": 4, ...,
  *  "sources": [{"task": "BoolQ", "split": "train", "path": "file:/data/BoolQ/train.jsonl", "bytes": 5120, ...}],
@@ -43,8 +43,11 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
                        long bad, long skipped, long truncated, long trainRows, long evalRows, long totalTokens,
                        int longestRow, List<Source> sources, SortedMap<Integer, Long> evalBuckets,
                        List<Shard> shards) {
-    /** 2: trainer shards. 3: sampling, truncation, packing, eval buckets, instruction data. */
-    public static final int SCHEMA_VERSION = 3;
+    /**
+     * 2: trainer shards. 3: sampling, truncation, packing, eval buckets, instruction data. 4: eval rows carry
+     * {@code question}, {@code label} and {@code gold_labels} (MultiRC and ReCoRD metrics).
+     */
+    public static final int SCHEMA_VERSION = 4;
     public static final String FILE_NAME = "manifest.json";
 
     private static final ObjectMapper JSON = JsonMapper.builder()

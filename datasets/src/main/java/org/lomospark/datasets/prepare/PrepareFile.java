@@ -208,7 +208,7 @@ final class PrepareFile implements FlatMapFunction<Iterator<Tuple2<String, Porta
         return new Tagged(Table.QUARANTINE, RowFactory.create(in.path(), line, reason));
     }
 
-    // Spark's row encoder takes primitive arrays as they are (a java.util.List it would reject)
+    // Spark's row encoder takes arrays as they are (a java.util.List it would reject)
     private static Tagged train(String task, String id, int[] tokens, boolean[] mask, int[] segments) {
         return new Tagged(Table.TRAIN, RowFactory.create(task, id, tokens, mask, tokens.length, segments));
     }
@@ -218,7 +218,8 @@ final class PrepareFile implements FlatMapFunction<Iterator<Tuple2<String, Porta
         int bucket = spec.evalBucket();
         int padded = (n + bucket - 1) / bucket * bucket;
         return new Tagged(Table.EVAL, RowFactory.create(c.task(), in.splitName(), c.group(), c.candidate(),
-                c.gold(), c.tokens(), c.answerStart(), n, padded));
+                c.gold(), c.tokens(), c.answerStart(), n, padded, c.question(), c.label(),
+                c.goldLabels().toArray(String[]::new)));
     }
 
     /** The file's {@link Table#COUNTS} row, filled as it goes. */

@@ -19,7 +19,9 @@ enum Table {
             .add("segments", ints(), false)),
     /**
      * One row per candidate answer of every val and test question; gold is -1 on test. {@code padded_length} is
-     * the length rounded up to the job's eval bucket: batch rows of one bucket, pad to it.
+     * the length rounded up to the job's eval bucket: batch rows of one bucket, pad to it. {@code question},
+     * {@code label} and {@code gold_labels} (schema 4) are what MultiRC's and ReCoRD's metrics compare, see
+     * {@link org.lomospark.datasets.prompt.Candidate}; {@code gold_labels} is empty on test.
      */
     EVAL("eval", new StructType()
             .add("task", DataTypes.StringType, false)
@@ -30,7 +32,10 @@ enum Table {
             .add("tokens", ints(), false)
             .add("answer_start", DataTypes.IntegerType, false)
             .add("length", DataTypes.IntegerType, false)
-            .add("padded_length", DataTypes.IntegerType, false)),
+            .add("padded_length", DataTypes.IntegerType, false)
+            .add("question", DataTypes.StringType, false)
+            .add("label", DataTypes.StringType, false)
+            .add("gold_labels", DataTypes.createArrayType(DataTypes.StringType, false), false)),
     /** Every line that gave no rows, and why. */
     QUARANTINE("quarantine", new StructType()
             .add("file", DataTypes.StringType, false)

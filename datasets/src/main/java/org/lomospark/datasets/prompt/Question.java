@@ -19,13 +19,19 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  */
 final class Question {
     private final Rendered whole;
+    private final Labels labels;
     private final Template prompt;
     private final Map<String, String> fields;
     /** null when the task has no passage. */
     private final String passageField;
 
     Question(SuperGlueTask task, String group, Template prompt, Map<String, String> fields, List<String> answers,
-             int gold) {
+             int gold, Labels labels) {
+        if (labels.labels().size() != answers.size()) {
+            throw new IllegalArgumentException(task.dirName() + " " + group + ": " + answers.size() + " answers but "
+                    + labels.labels().size() + " labels " + labels.labels());
+        }
+        this.labels = labels;
         this.prompt = prompt;
         this.fields = Map.copyOf(fields);
         this.passageField = TaskSchema.of(task).passage();
@@ -35,6 +41,11 @@ final class Question {
     /** The question as text, nothing cut. */
     Rendered whole() {
         return whole;
+    }
+
+    /** What the answers mean to the scoring. */
+    Labels labels() {
+        return labels;
     }
 
     /** The prompt tokens of a row, and what was cut from the passage to get them; {@code cut} null when nothing. */

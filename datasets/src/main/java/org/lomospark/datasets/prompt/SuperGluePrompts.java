@@ -24,7 +24,9 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  * <p>Per record: MultiRC gives one question per answer (Yes/No); ReCoRD one per query, its candidates the
  * passage's distinct entity texts in order of first mention (an entity named twice would only tie with itself),
  * gold the first whose text is a gold answer; COPA its two choices; the others their fixed answers. Prompt and
- * answer are tokenized separately and joined, see {@link Rendered} for where the whitespace goes.
+ * answer are tokenized separately and joined, see {@link Rendered} for where the whitespace goes. Each candidate
+ * also carries its label, its question and the gold labels (see {@link Candidate}) for the metrics that compare
+ * answers: MultiRC's per question, ReCoRD's against every gold answer text.
  *
  * <p>With a {@code maxLength}, a question whose row would be longer keeps only the beginning of its passage
  * (BoolQ's and ReCoRD's passage, MultiRC's paragraph, CB's and RTE's premise, WSC's text): the longest prefix
@@ -102,9 +104,11 @@ public final class SuperGluePrompts {
             int longest = answers.stream().mapToInt(a -> a.length).max().orElseThrow();
             Question.Fit fit = question.fit(t, 1 + longest, maxLength);
             int[] prompt = fit.prompt();
+            Labels labels = question.labels();
             for (int i = 0; i < answers.size(); i++) {
                 int[] tokens = join(t.bos(), prompt, answers.get(i), 0);
-                out.add(new Candidate(q.task(), q.group(), i, q.gold(), tokens, 1 + prompt.length));
+                out.add(new Candidate(q.task(), q.group(), i, q.gold(), tokens, 1 + prompt.length,
+                        labels.question(), labels.labels().get(i), labels.gold()));
             }
             if (fit.cut() != null) {
                 cuts.add(fit.cut());
@@ -162,27 +166,32 @@ public final class SuperGluePrompts {
 
     private List<Question> fixed(SuperGlueTask task, long idx, Map<String, String> fields, Object label) {
         TaskTemplate tt = templates.task(task);
-        return List.of(new Question(task, String.valueOf(idx), tt.prompt(TaskTemplate.SINGLE), fields,
-                tt.fixedAnswers(), tt.gold(label)));
+        String group = String.valueOf(idx);
+        return List.of(new Question(task, group, tt.prompt(TaskTemplate.SINGLE), fields, tt.fixedAnswers(),
+                tt.gold(label), Labels.single(group, tt.labels(), label)));
     }
 
     private Question copa(Copa x) {
         TaskTemplate tt = templates.task(SuperGlueTask.COPA);
         List<String> answers = List.of(tt.answer().render(Map.of("choice", x.choice1())),
                 tt.answer().render(Map.of("choice", x.choice2())));
-        return new Question(SuperGlueTask.COPA, String.valueOf(x.idx()), tt.prompt(x.question()),
-                Map.of("premise", x.premise()), answers, x.label() == null ? -1 : x.label());
+        String group = String.valueOf(x.idx());
+        // COPA's label is the index of the right choice
+        return new Question(SuperGlueTask.COPA, group, tt.prompt(x.question()), Map.of("premise", x.premise()),
+                answers, x.label() == null ? -1 : x.label(), Labels.single(group, List.of("0", "1"), x.label()));
     }
 
     private List<Question> multiRc(MultiRc x) {
         TaskTemplate tt = templates.task(SuperGlueTask.MULTIRC);
         List<Question> out = new ArrayList<>();
         for (MultiRc.Question q : x.questions()) {
+            String question = x.idx() + "/" + q.idx();
             for (MultiRc.Answer a : q.answers()) {
-                out.add(new Question(SuperGlueTask.MULTIRC, x.idx() + "/" + q.idx() + "/" + a.idx(),
+                List<String> gold = a.label() == null ? List.of() : List.of(String.valueOf(a.label()));
+                out.add(new Question(SuperGlueTask.MULTIRC, question + "/" + a.idx(),
                         tt.prompt(TaskTemplate.SINGLE),
                         Map.of("paragraph", x.paragraphText(), "question", q.question(), "answer", a.text()),
-                        tt.fixedAnswers(), tt.gold(a.label())));
+                        tt.fixedAnswers(), tt.gold(a.label()), new Labels(question, tt.labels(), gold)));
             }
         }
         return out;
@@ -201,15 +210,18 @@ public final class SuperGluePrompts {
             List<String> answers = entities.stream()
                     .map(e -> tt.answer().render(Map.of("entity", e, "query_after", after)))
                     .toList();
-            Set<String> gold = q.answers().stream().map(Record.Answer::text).collect(Collectors.toSet());
+            List<String> goldTexts = q.answers().stream().map(Record.Answer::text).toList();
+            Set<String> gold = Set.copyOf(goldTexts);
             int goldIndex = -1;
             for (int i = 0; i < entities.size() && goldIndex < 0; i++) {
                 if (gold.contains(entities.get(i))) {
                     goldIndex = i;
                 }
             }
-            out.add(new Question(SuperGlueTask.RECORD, x.idx() + "/" + q.idx(), tt.prompt(TaskTemplate.SINGLE),
-                    Map.of("passage", x.passageText(), "query_before", before), answers, goldIndex));
+            String group = x.idx() + "/" + q.idx();
+            out.add(new Question(SuperGlueTask.RECORD, group, tt.prompt(TaskTemplate.SINGLE),
+                    Map.of("passage", x.passageText(), "query_before", before), answers, goldIndex,
+                    new Labels(group, entities, goldTexts)));
         }
         return out;
     }

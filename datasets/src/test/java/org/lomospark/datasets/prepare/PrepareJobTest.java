@@ -82,7 +82,8 @@ class PrepareJobTest {
                 + "segments:array<int>>",
                 table(out, "train").schema().simpleString());
         assertEquals("struct<task:string,split:string,group:string,candidate:int,gold:int,tokens:array<int>,"
-                + "answer_start:int,length:int,padded_length:int>", table(out, "eval").schema().simpleString());
+                + "answer_start:int,length:int,padded_length:int,question:string,label:string,"
+                + "gold_labels:array<string>>", table(out, "eval").schema().simpleString());
         assertEquals("struct<file:string,line:bigint,reason:string>", table(out, "quarantine").schema().simpleString());
 
         // samples: 12 train, 6 val, 4 test lines per task; one training row per record, two candidates per question
@@ -92,7 +93,7 @@ class PrepareJobTest {
         assertEquals(4 * 2 * 3, table(out, "eval").where("split = 'test' AND gold = -1").count());
 
         String json = Files.readString(out.resolve("manifest.json"));
-        assertTrue(json.contains("\"schema_version\" : 3") && json.contains("\"tokenizer_fingerprint\""), json);
+        assertTrue(json.contains("\"schema_version\" : 4") && json.contains("\"tokenizer_fingerprint\""), json);
         assertEquals(Manifest.SCHEMA_VERSION, m.schemaVersion());
         assertEquals("byte-utf8-v1", m.tokenizerFingerprint());
         assertEquals(3 * 22, m.records());

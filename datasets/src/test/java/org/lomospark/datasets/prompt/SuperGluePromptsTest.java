@@ -160,6 +160,58 @@ class SuperGluePromptsTest {
         }
     }
 
+    /** question, label and gold labels of each candidate row, in row order. */
+    private static List<List<Object>> labels(List<Candidate> rows) {
+        return rows.stream().map(c -> List.<Object>of(c.group(), c.question(), c.label(), c.goldLabels())).toList();
+    }
+
+    @Test
+    void multiRcCandidatesBelongToTheirQuestionAndAreLabeledOneOrZero() {
+        MultiRc rc = new MultiRc(5, "Rosa sold bread.", List.of(
+                new MultiRc.Question(8, "What did Rosa sell?",
+                        List.of(new MultiRc.Answer(20, "Bread", 1), new MultiRc.Answer(21, "Fish", 0))),
+                new MultiRc.Question(9, "Who sold bread?", List.of(new MultiRc.Answer(0, "Rosa", null)))));
+        assertEquals(List.of(
+                        List.of("5/8/20", "5/8", "1", List.of("1")), List.of("5/8/20", "5/8", "0", List.of("1")),
+                        List.of("5/8/21", "5/8", "1", List.of("0")), List.of("5/8/21", "5/8", "0", List.of("0")),
+                        List.of("5/9/0", "5/9", "1", List.of()), List.of("5/9/0", "5/9", "0", List.of())),
+                labels(prompts.candidates(rc, bytes)));
+    }
+
+    @Test
+    void recordCandidatesAreLabeledByEntityWithEveryGoldAnswerText() {
+        String passage = "Ann met Bo. Ann left.";
+        List<Record.Entity> entities = List.of(
+                new Record.Entity(0, 2), new Record.Entity(8, 9), new Record.Entity(12, 14));
+        // "Ann" is the answer at two spans; "Bo." is a gold text that is no entity
+        Record rec = new Record(9, passage, entities, List.of(
+                new Record.Query(0, "Later @placeholder smiled.", List.of(new Record.Answer(0, 2, "Ann"),
+                        new Record.Answer(12, 14, "Ann"), new Record.Answer(8, 10, "Bo."))),
+                new Record.Query(1, "@placeholder left first.", List.of())));
+        List<Candidate> rows = prompts.candidates(rec, bytes);
+        List<String> gold = List.of("Ann", "Ann", "Bo.");
+        assertEquals(List.of(
+                        List.of("9/0", "9/0", "Ann", gold), List.of("9/0", "9/0", "Bo", gold),
+                        List.of("9/1", "9/1", "Ann", List.of()), List.of("9/1", "9/1", "Bo", List.of())),
+                labels(rows));
+        assertEquals(List.of(0, 0, -1, -1), rows.stream().map(Candidate::gold).toList());
+    }
+
+    @Test
+    void fixedAnswerAndCopaCandidatesAreLabeledAsTheDatasetSpellsTheirLabels() {
+        assertEquals(List.of(List.of("1", "1", "entailment", List.of("contradiction")),
+                        List.of("1", "1", "contradiction", List.of("contradiction")),
+                        List.of("1", "1", "neutral", List.of("contradiction"))),
+                labels(prompts.candidates(new Cb(1, "P.", "H", "contradiction"), bytes)));
+        assertEquals(List.of(List.of("4", "4", "true", List.of("false")), List.of("4", "4", "false", List.of("false"))),
+                labels(prompts.candidates(new BoolQ(4, "P.", "q", false), bytes)));
+        assertEquals(List.of(List.of("4", "4", "0", List.of("1")), List.of("4", "4", "1", List.of("1"))),
+                labels(prompts.candidates(new Copa(4, "P.", "A.", "B.", "cause", 1), bytes)));
+        assertEquals(List.of(List.of("6", "6", "entailment", List.of()),
+                        List.of("6", "6", "not_entailment", List.of())),
+                labels(prompts.candidates(new Rte(6, "A.", "B", null), bytes)));
+    }
+
     @Test
     void trainingOnAnUnlabeledRecordNamesIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

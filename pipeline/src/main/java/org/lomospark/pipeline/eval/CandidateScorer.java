@@ -51,7 +51,7 @@ public final class CandidateScorer {
         return EvalReport.of(predict(candidates));
     }
 
-    /** One prediction per question ((task, group) pair), in the order the questions first appear. */
+    /** One prediction per group ((task, group) pair), in the order the groups first appear. */
     public List<Prediction> predict(List<Candidate> candidates) {
         double[] scores = meanLogLikelihoods(candidates);
         Map<List<String>, List<Integer>> groups = new LinkedHashMap<>();
@@ -136,6 +136,7 @@ public final class CandidateScorer {
         Candidate first = candidates.get(rows.get(0));
         String where = first.task() + " group " + first.group();
         double[] byIndex = new double[rows.size()];
+        String[] labels = new String[rows.size()];
         boolean[] seen = new boolean[rows.size()];
         for (int i : rows) {
             Candidate c = candidates.get(i);
@@ -147,8 +148,14 @@ public final class CandidateScorer {
                 throw new IllegalArgumentException(where + ": rows disagree on gold (" + first.gold() + " and "
                         + c.gold() + ")");
             }
+            if (!c.question().equals(first.question()) || !c.goldLabels().equals(first.goldLabels())) {
+                throw new IllegalArgumentException(where + ": rows disagree on question or gold labels ("
+                        + first.question() + " " + first.goldLabels() + " and " + c.question() + " "
+                        + c.goldLabels() + ")");
+            }
             seen[c.candidate()] = true;
             byIndex[c.candidate()] = scores[i];
+            labels[c.candidate()] = c.label();
         }
         if (first.gold() < -1 || first.gold() >= rows.size()) {
             throw new IllegalArgumentException(where + ": gold " + first.gold() + " is not -1 or a candidate index");
@@ -159,6 +166,7 @@ public final class CandidateScorer {
                 best = k;
             }
         }
-        return new Prediction(first.task(), first.group(), byIndex, best, first.gold());
+        return new Prediction(first.task(), first.group(), byIndex, best, first.gold(), first.question(),
+                List.of(labels), first.goldLabels());
     }
 }

@@ -25,13 +25,15 @@ public final class EvalCandidates {
 
     /** The columns {@link #candidate(Row)} reads, in its order. */
     static Dataset<Row> columns(Dataset<Row> eval) {
-        return eval.select("task", "group", "candidate", "gold", "tokens", "answer_start");
+        return eval.select("task", "group", "candidate", "gold", "tokens", "answer_start", "question", "label",
+                "gold_labels");
     }
 
     /** One row of {@link #columns}. */
     static Candidate candidate(Row r) {
         List<Integer> tokens = r.getList(4);
         return new Candidate(r.getString(0), r.getString(1), r.getInt(2), r.getInt(3),
-                tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5));
+                tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5), r.getString(6), r.getString(7),
+                r.getList(8));
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.lomospark.datasets.superglue.SuperGlueTask;
 
 /**
  * Per-task results of one evaluation, and the predictions they were computed from.
@@ -70,7 +71,11 @@ public record EvalReport(List<TaskResult> tasks, List<Prediction> predictions) {
         int majority = goldCounts.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put(TaskResult.ACCURACY, (double) correct / labeled.size());
-        // MultiRC (F1a over answers, EM per question) and ReCoRD (token F1, EM) add their metrics here
+        if (task.equals(SuperGlueTask.MULTIRC.dirName())) {
+            metrics.putAll(MultiRcMetrics.of(labeled));
+        } else if (task.equals(SuperGlueTask.RECORD.dirName())) {
+            metrics.putAll(RecordMetrics.of(labeled));
+        }
         return new TaskResult(task, labeled.size(), metrics, (double) majority / labeled.size());
     }
 }

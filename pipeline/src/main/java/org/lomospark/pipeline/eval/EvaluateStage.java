@@ -14,10 +14,11 @@ import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.pipeline.store.HadoopSettings;
 
 /**
- * Evaluation as plain Spark tasks: the eval rows of one split are partitioned by question (task, group), so every
- * candidate of a question is scored in the same task; each task loads the exported model once
- * ({@link LocalModel}: a Hugging Face directory on any Hadoop filesystem, copied to local disk) and returns its
- * predictions; the driver turns them into the report.
+ * Evaluation as plain Spark tasks: the eval rows of one split are partitioned by group (task, group), so every
+ * candidate of a group is scored in the same task; each task loads the exported model once ({@link LocalModel}: a
+ * Hugging Face directory on any Hadoop filesystem, copied to local disk) and returns its predictions; the driver
+ * turns them into the report. Metrics over several groups (MultiRC's exact match per question) are computed there,
+ * from all predictions, so they do not depend on how the groups were split.
  *
  * <pre>
  * EvalReport r = EvaluateStage.run(spark, "s3a://runs/x/model", "s3a://runs/x/prepared", "val", 4, 32, pad);

@@ -52,7 +52,8 @@ class CandidateScorerTest {
                 tokens[0] = 256;
                 System.arraycopy(prompt, 0, tokens, 1, prompt.length);
                 System.arraycopy(answer, 0, tokens, 1 + prompt.length, answer.length);
-                out.add(new Candidate(q % 2 == 0 ? "A" : "B", "q" + q, c, gold, tokens, 1 + prompt.length));
+                out.add(new Candidate(q % 2 == 0 ? "A" : "B", "q" + q, c, gold, tokens, 1 + prompt.length, "q" + q,
+                        String.valueOf(c), List.of(String.valueOf(gold))));
             }
         }
         return out;
@@ -98,12 +99,12 @@ class CandidateScorerTest {
     @Test
     void reportHasAccuracyAndMajorityBaselinePerTaskOverLabeledQuestions() {
         List<Prediction> p = List.of(
-                new Prediction("A", "1", new double[] {-1, -2}, 0, 0),
-                new Prediction("A", "2", new double[] {-2, -1}, 1, 0),
-                new Prediction("A", "3", new double[] {-2, -1}, 1, 1),
-                new Prediction("A", "4", new double[] {-2, -1}, 1, -1), // unlabeled: in no metric
-                new Prediction("B", "1", new double[] {-1, -2, -3}, 0, 2),
-                new Prediction("C", "1", new double[] {-1, -2}, 0, -1));
+                prediction("A", "1", new double[] {-1, -2}, 0, 0),
+                prediction("A", "2", new double[] {-2, -1}, 1, 0),
+                prediction("A", "3", new double[] {-2, -1}, 1, 1),
+                prediction("A", "4", new double[] {-2, -1}, 1, -1), // unlabeled: in no metric
+                prediction("B", "1", new double[] {-1, -2, -3}, 0, 2),
+                prediction("C", "1", new double[] {-1, -2}, 0, -1));
         EvalReport report = EvalReport.of(p);
         assertEquals(List.of("A", "B"), report.tasks().stream().map(TaskResult::task).toList());
         assertEquals(3, report.task("A").groups());
@@ -114,6 +115,15 @@ class CandidateScorerTest {
         assertEquals(6, report.predictions().size());
         assertTrue(report.table().contains("accuracy 0.6667"), report.table());
         assertThrows(IllegalArgumentException.class, () -> report.task("C"));
+        assertEquals(List.of(TaskResult.ACCURACY), List.copyOf(report.task("A").metrics().keySet()),
+                "a task SuperGLUE scores by accuracy gets no other metric");
+    }
+
+    /** A prediction of a task scored by accuracy: its own question, candidates labeled by index. */
+    private static Prediction prediction(String task, String group, double[] scores, int predicted, int gold) {
+        List<String> labels = java.util.stream.IntStream.range(0, scores.length).mapToObj(String::valueOf).toList();
+        return new Prediction(task, group, scores, predicted, gold, group, labels,
+                gold < 0 ? List.of() : List.of(labels.get(gold)));
     }
 
     @Test
@@ -121,11 +131,19 @@ class CandidateScorerTest {
         int[] tokens = {256, 1, 2, 3};
         CandidateScorer scorer = new CandidateScorer(model, 4, PAD);
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> scorer.predict(List.of(
-                new Candidate("A", "g", 0, 0, tokens, 2), new Candidate("A", "g", 0, 0, tokens, 2))));
+                candidate(0, 0, tokens, "g"), candidate(0, 0, tokens, "g"))));
         assertEquals("A group g: candidate indices must be 0..1 once each, got [0, 0]", twice.getMessage());
         IllegalArgumentException gold = assertThrows(IllegalArgumentException.class, () -> scorer.predict(List.of(
-                new Candidate("A", "g", 0, 0, tokens, 2), new Candidate("A", "g", 1, 1, tokens, 2))));
+                candidate(0, 0, tokens, "g"), candidate(1, 1, tokens, "g"))));
         assertEquals("A group g: rows disagree on gold (0 and 1)", gold.getMessage());
+        IllegalArgumentException question = assertThrows(IllegalArgumentException.class, () -> scorer.predict(
+                List.of(candidate(0, 0, tokens, "g"), candidate(1, 0, tokens, "h"))));
+        assertEquals("A group g: rows disagree on question or gold labels (g [0] and h [0])", question.getMessage());
+    }
+
+    private static Candidate candidate(int index, int gold, int[] tokens, String question) {
+        return new Candidate("A", "g", index, gold, tokens, 2, question, String.valueOf(index),
+                List.of(String.valueOf(gold)));
     }
 
     /** Mean log-probability of the answer tokens from the model's hidden states, one candidate, no padding. */
