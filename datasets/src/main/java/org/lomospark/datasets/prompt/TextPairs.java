@@ -63,7 +63,8 @@ public final class TextPairs {
             tokens[0] = tokenizer.bos();
             System.arraycopy(p, 0, tokens, 1, p.length);
             System.arraycopy(a, 0, tokens, 1 + p.length, a.length);
-            out.add(new Candidate(task, group, i, -1, tokens, 1 + p.length));
+            // free text: the group is its own question, the answer its label, no gold
+            out.add(new Candidate(task, group, i, -1, tokens, 1 + p.length, group, answers.get(i), List.of()));
         }
         return out;
     }
