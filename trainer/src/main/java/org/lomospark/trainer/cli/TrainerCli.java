@@ -30,6 +30,7 @@ public final class TrainerCli {
                 case "train" -> train(new Args(argv, 1, Setup.defaults()), System.out);
                 case "bench" -> Bench.run(argv, System.out);
                 case "bench-case" -> Bench.runCase(argv, System.out);
+                case "dist" -> DistRun.run(argv, System.out);
                 case "help", "--help", "-h" -> usage(System.out);
                 default -> {
                     usage(System.err);
@@ -59,6 +60,8 @@ public final class TrainerCli {
     private static void usage(PrintStream out) {
         out.println("usage: lomo-trainer train [--key value ...]   (keys and defaults below)");
         out.println("       lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full] [--repeat N] [--warmup-steps N] [train keys]");
+        out.println("       lomo-trainer dist --device cpu|cuda --dp N --tp N [--warmup-steps N] [train keys]   (a rank per thread;"
+                + " with cuda, rank r on cuda:r over NCCL)");
         Setup.defaults().forEach((k, v) -> out.printf("  --%-14s %s%n", k, v.isEmpty() ? "(none)" : v));
     }
 }

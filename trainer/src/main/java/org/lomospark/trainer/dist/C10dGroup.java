@@ -7,7 +7,11 @@ import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Work;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.Tensors;
 
 /** A {@link Group} over a c10d backend (Gloo on CPU, NCCL on CUDA); waits on every operation. */
 final class C10dGroup implements Group {
@@ -16,14 +20,42 @@ final class C10dGroup implements Group {
     private final int rank;
     private final int size;
     private final long timeoutMs;
+    /** Where host numbers and barriers travel: null for Gloo (the CPU), the rank's GPU for NCCL. */
+    private final Placement device;
     private boolean closed;
 
-    C10dGroup(String name, Backend backend, int rank, int size, long timeoutMs) {
+    C10dGroup(String name, Backend backend, int rank, int size, long timeoutMs, Placement device) {
         this.name = name;
         this.backend = backend;
         this.rank = rank;
         this.size = size;
         this.timeoutMs = timeoutMs;
+        this.device = device;
+    }
+
+    @Override
+    public long sum(long value) {
+        if (device == null) {
+            return Group.super.sum(value);
+        }
+        try (Tensor host = Tensors.fromLongs(new long[] {value}, 1);
+             Tensor t = host.to(device.torchDevice(), ScalarType.Long)) {
+            allReduceSum(t);
+            return t.item_long(); // reads back from the GPU: a sync point
+        }
+    }
+
+    @Override
+    public double sum(double value) {
+        if (device == null) {
+            return Group.super.sum(value);
+        }
+        try (Tensor host = Tensors.fromFloats(new float[] {0f}, 1);
+             Tensor t = host.to(device.torchDevice(), ScalarType.Double)) {
+            t.fill_(new Scalar(value));
+            allReduceSum(t);
+            return t.item_double();
+        }
     }
 
     @Override
@@ -66,6 +98,11 @@ final class C10dGroup implements Group {
     @Override
     public void barrier() {
         check();
+        if (device != null) {
+            // NCCL's own barrier picks a device from the rank, which is wrong for a sub-group: reduce on ours
+            sum(0L);
+            return;
+        }
         await(backend.barrier(), "barrier");
     }
 

@@ -6,6 +6,8 @@ import org.bytedeco.pytorch.PrefixStore;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
+import org.lomospark.trainer.tensor.Placement;
 import org.bytedeco.pytorch.TCPStoreOptions;
 
 /**
@@ -22,7 +24,7 @@ import org.bytedeco.pytorch.TCPStoreOptions;
  * }
  * </pre>
  *
- * <p>Gloo carries the collectives of CPU tensors (CUDA tensors need NCCL, not in this build yet).
+ * <p>Gloo carries the collectives of CPU tensors, NCCL those of CUDA tensors.
  */
 public final class Distributed implements AutoCloseable {
     private final Mesh mesh;
@@ -71,12 +73,20 @@ public final class Distributed implements AutoCloseable {
     }
 
     /**
-     * Connects to the store at {@code address} and forms the groups. Blocks until every rank of each group has
-     * joined, up to {@code timeout}.
+     * Connects to the store at {@code address} and forms Gloo groups (CPU tensors). Blocks until every rank of each
+     * group has joined, up to {@code timeout}.
      *
      * @param localHost the address this rank's Gloo connections use (its own interface; loopback in tests)
      */
     public static Distributed join(String address, Mesh mesh, String localHost, Duration timeout) {
+        return join(address, mesh, localHost, timeout, Placement.cpu(org.bytedeco.pytorch.global.torch.ScalarType.Float));
+    }
+
+    /**
+     * The groups for tensors at {@code placement}: Gloo on the CPU, NCCL on a CUDA device (this rank's GPU; NCCL
+     * talks over NVLink or the network by itself, {@code localHost} serves only Gloo).
+     */
+    public static Distributed join(String address, Mesh mesh, String localHost, Duration timeout, Placement placement) {
         int colon = address.lastIndexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("rendezvous address '" + address + "' is not host:port");
@@ -87,12 +97,17 @@ public final class Distributed implements AutoCloseable {
         String host = address.substring(0, colon);
         int port = Integer.parseInt(address.substring(colon + 1));
         long ms = timeout.toMillis();
-        Group world = gloo(host, port, "world", mesh.rank(), mesh.world(), localHost, ms);
-        Group dp = mesh.dp() == 1 ? Group.single()
-                : gloo(host, port, "dp" + mesh.tpRank(), mesh.dpRank(), mesh.dp(), localHost, ms);
-        Group tp = mesh.tp() == 1 ? Group.single()
-                : gloo(host, port, "tp" + mesh.dpRank(), mesh.tpRank(), mesh.tp(), localHost, ms);
+        GroupFactory make = (name, rank, size) -> placement.isCuda()
+                ? nccl(host, port, name, rank, size, placement, ms)
+                : gloo(host, port, name, rank, size, localHost, ms);
+        Group world = make.group("world", mesh.rank(), mesh.world());
+        Group dp = mesh.dp() == 1 ? Group.single() : make.group("dp" + mesh.tpRank(), mesh.dpRank(), mesh.dp());
+        Group tp = mesh.tp() == 1 ? Group.single() : make.group("tp" + mesh.dpRank(), mesh.tpRank(), mesh.tp());
         return new Distributed(mesh, world, dp, tp);
+    }
+
+    private interface GroupFactory {
+        Group group(String name, int rank, int size);
     }
 
     /**
@@ -105,7 +120,22 @@ public final class Distributed implements AutoCloseable {
             Store store = new PrefixStore(name, new TCPStore(host, storeOptions));
             ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(timeout);
             options.devices().push_back(ProcessGroupGloo.createDeviceForHostname(localHost));
-            return new C10dGroup(name, new ProcessGroupGloo(store, rank, size, options), rank, size, ms);
+            return new C10dGroup(name, new ProcessGroupGloo(store, rank, size, options), rank, size, ms, null);
+        }
+    }
+
+    /**
+     * An NCCL group, its own store client as for Gloo. Its communicator forms at the first collective, on the
+     * device of that collective's tensor; host numbers and barriers go through a one-element tensor on
+     * {@code placement}'s device, so no rank guesses a device from its rank.
+     */
+    private static Group nccl(String host, int port, String name, int rank, int size, Placement placement, long ms) {
+        try (TCPStoreOptions storeOptions = new TCPStoreOptions(); Milliseconds timeout = new Milliseconds(ms)) {
+            storeOptions.port((short) port).isServer(false).waitWorkers(false).timeout(timeout);
+            Store store = new PrefixStore(name, new TCPStore(host, storeOptions));
+            ProcessGroupNCCL.Options options = ProcessGroupNCCL.Options.create();
+            options.timeout(timeout);
+            return new C10dGroup(name, new ProcessGroupNCCL(store, rank, size, options), rank, size, ms, placement);
         }
     }
 
