@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Multi-GPU runs of `lomo-trainer dist` from the offline bundle (bin/make-bundle) on one host with 2 GPUs:
+#  - NCCL parity: a 100M-parameter LLaMA in bf16 for 50 LOMO steps at tp 2 and at dp 2 (half the rows per rank),
+#    against one GPU with the same global batch; per-step losses in parity-*.jsonl.
+#  - Scale: LLaMA-7B and 13B shapes (random init, bf16, LOMO with block recomputation) at tp 1 and tp 2, the same
+#    global batch; the summary line has tgs (tokens per GPU per second) and every rank's peak allocated memory.
+# Usage: bench/dist-gpu.sh BUNDLE_DIR OUT_DIR   (BUNDLE_DIR holds lomo-spark/ from assemble.sh)
+set -euo pipefail
+trainer="$1/lomo-spark/bin/lomo-trainer"
+out="$2"
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader > "$out/gpus.txt"
+common=(--device cuda --dtype bf16 --optimizer lomo --strategy block)
+
+parity=(--model 100m --seq 256 --steps 50 --lr 0.01 --warmup 5 --warmup-steps 5)
+"$trainer" dist "${common[@]}" "${parity[@]}" --tp 1 --dp 1 --batch 8 > "$out/parity-tp1.jsonl"
+"$trainer" dist "${common[@]}" "${parity[@]}" --tp 2 --dp 1 --batch 8 > "$out/parity-tp2.jsonl"
+"$trainer" dist "${common[@]}" "${parity[@]}" --tp 1 --dp 2 --batch 4 > "$out/parity-dp2.jsonl"
+
+scale=(--seq 1024 --batch 8 --steps 7 --warmup-steps 2 --lr 1e-5)
+for model in llama-7b llama-13b; do
+  for tp in 1 2; do
+    "$trainer" dist "${common[@]}" "${scale[@]}" --model "$model" --tp "$tp" --dp 1 | tail -1 >> "$out/scale.jsonl"
+  done
+done
