@@ -129,6 +129,7 @@ final class DistRun {
     private static RankResult rank(Args a, Mesh mesh, String address) throws Exception {
         boolean cuda = a.get("device").equals("cuda");
         Placement placement = Placement.parse(cuda ? "cuda:" + mesh.rank() : "cpu", a.get("dtype"));
+        Cuda.useDevice(placement); // this thread's streams, syncs and pools on its own GPU
         LlamaConfig config = Setup.config(a.get("model"));
         int steps = a.integer("steps");
         int batch = a.integer("batch");

@@ -23,6 +23,16 @@ public final class Cuda {
         allocator(at).resetPeakStats(index(at));
     }
 
+    /**
+     * Makes {@code at}'s GPU this thread's current device: streams from the pool, the current stream and device
+     * barriers all follow it. Each rank thread calls it first; a thread starts on cuda:0.
+     */
+    public static void useDevice(Placement at) {
+        if (at.isCuda()) {
+            torch_cuda.set_device(index(at));
+        }
+    }
+
     /** Waits for all queued work on the current device: a timing barrier, never used inside a step. */
     public static void synchronize(Placement at) {
         at.torchDevice();
