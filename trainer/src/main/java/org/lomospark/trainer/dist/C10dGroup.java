@@ -107,6 +107,18 @@ final class C10dGroup implements Group {
     }
 
     private void await(Work work, String what) {
+        if (device != null) {
+            // NCCL: the current stream waits for the collective, the CPU goes on queueing work. A wait with a
+            // timeout would block the CPU until the GPU is done, once per collective; the group's own timeout
+            // (its watchdog) still ends a hung one.
+            try (work) {
+                work._wait();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("group " + name + " rank " + rank + "/" + size + ": " + what
+                        + " failed: " + e.getMessage(), e);
+            }
+            return;
+        }
         try (work; Milliseconds timeout = new Milliseconds(timeoutMs)) {
             if (!work._wait(timeout)) {
                 throw new IllegalStateException("group " + name + " rank " + rank + "/" + size + ": " + what
