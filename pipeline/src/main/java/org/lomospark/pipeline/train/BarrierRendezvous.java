@@ -3,6 +3,8 @@ package org.lomospark.pipeline.train;
 import java.time.Duration;
 import org.apache.spark.BarrierTaskContext;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
 
@@ -31,6 +33,11 @@ public final class BarrierRendezvous {
      * Native memory the body allocates without closing it is freed after the groups are closed.
      */
     public static <T> T join(Mesh mesh, Duration timeout, Body<T> body) throws Exception {
+        return join(mesh, timeout, Placement.cpu(torch.ScalarType.Float), body);
+    }
+
+    /** As {@link #join(Mesh, Duration, Body)}, with the groups for tensors at {@code placement} (NCCL on a GPU). */
+    public static <T> T join(Mesh mesh, Duration timeout, Placement placement, Body<T> body) throws Exception {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         String host = ctx.getTaskInfos()[mesh.rank()].address();
         host = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
@@ -43,7 +50,7 @@ public final class BarrierRendezvous {
             // The body's native memory belongs to a scope that closes after the groups: a collective the failure
             // interrupted may still hold its tensors until its group is gone (freeing them first corrupts the heap).
             try (PointerScope scope = new PointerScope();
-                 Distributed groups = Distributed.join(address, mesh, host, timeout)) {
+                 Distributed groups = Distributed.join(address, mesh, host, timeout, placement)) {
                 result = body.run(groups, host);
             }
             ctx.barrier();

@@ -17,12 +17,26 @@ import org.lomospark.pipeline.store.HadoopSettings;
  * @param threads     intra-op threads per task; 0 takes {@code spark.task.cpus}
  * @param padId       the tokenizer's pad id (right padding carries no loss)
  * @param failOnceAtStep 0, or a step at which the stage's first attempt fails on its last rank: a resume drill
+ * @param device      {@code cpu} (Gloo, {@code spark.task.cpus} threads) or {@code cuda}: each task on the GPU Spark
+ *                    assigned it ({@code spark.task.resource.gpu.amount=1}), NCCL between them
+ * @param dtype       the weights' type: {@code f32}, or {@code bf16} (on GPUs)
  */
 public record TrainSpec(String prepared, String checkpoints, String model, String initFrom, long seed, int dp,
                         int tp, long steps, int batch, int seq, int microBatches, String optimizer, double lr,
                         int warmup, double clipNorm, int saveEvery, int keepLast, int threads, int padId,
-                        int rendezvousSeconds, long failOnceAtStep, HadoopSettings hadoop) implements Serializable {
+                        int rendezvousSeconds, long failOnceAtStep, HadoopSettings hadoop, String device,
+                        String dtype) implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** On the CPU in fp32. */
+    public TrainSpec(String prepared, String checkpoints, String model, String initFrom, long seed, int dp, int tp,
+                     long steps, int batch, int seq, int microBatches, String optimizer, double lr, int warmup,
+                     double clipNorm, int saveEvery, int keepLast, int threads, int padId, int rendezvousSeconds,
+                     long failOnceAtStep, HadoopSettings hadoop) {
+        this(prepared, checkpoints, model, initFrom, seed, dp, tp, steps, batch, seq, microBatches, optimizer, lr,
+                warmup, clipNorm, saveEvery, keepLast, threads, padId, rendezvousSeconds, failOnceAtStep, hadoop, "cpu",
+                "f32");
+    }
 
     public TrainSpec {
         if (dp < 1 || tp < 1) {
@@ -35,6 +49,10 @@ public record TrainSpec(String prepared, String checkpoints, String model, Strin
         if (!optimizer.equals("lomo") && !optimizer.equals("adalomo")) {
             throw new IllegalArgumentException("optimizer '" + optimizer + "' is not lomo or adalomo");
         }
+        if (!device.equals("cpu") && !device.equals("cuda")) {
+            throw new IllegalArgumentException("device '" + device + "' is not cpu or cuda");
+        }
+        org.lomospark.trainer.tensor.Placement.dtypeOf(dtype); // throws naming a bad dtype
         if (keepLast < 1) {
             throw new IllegalArgumentException("keepLast " + keepLast + " must be at least 1");
         }

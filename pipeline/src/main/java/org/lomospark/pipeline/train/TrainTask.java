@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
-import org.bytedeco.pytorch.global.torch;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.trainer.data.Batch;
@@ -30,6 +29,7 @@ import org.lomospark.trainer.optim.AdaLomo;
 import org.lomospark.trainer.optim.FusedOptimizer;
 import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.optim.LrSchedule;
+import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
 import scala.jdk.javaapi.CollectionConverters;
@@ -55,17 +55,36 @@ final class TrainTask implements Serializable {
 
     scala.collection.Iterator<Result> run(scala.collection.Iterator<Integer> ignored) throws Exception {
         Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
-        Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()),
-                (groups, host) -> train(mesh, groups));
+        Placement placement = placement(BarrierTaskContext.get());
+        Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
+                (groups, host) -> train(mesh, groups, placement));
         return CollectionConverters.asScala(List.of(result).iterator());
     }
 
-    private Result train(Mesh mesh, Distributed d) throws IOException {
+    /**
+     * Where this rank computes: the CPU, or the GPU Spark assigned this task (its {@code gpu} resource), which
+     * becomes the thread's current device.
+     */
+    private Placement placement(BarrierTaskContext ctx) {
+        if (spec.device().equals("cpu")) {
+            return Placement.parse("cpu", spec.dtype());
+        }
+        org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) {
+            throw new IllegalStateException("train.device is cuda but Spark gave task " + ctx.partitionId()
+                    + " no gpu: set spark.task.resource.gpu.amount=1 and the executors' gpu amount and discovery"
+                    + " script (Spark's resource scheduling; local mode assigns none)");
+        }
+        Placement at = Placement.parse("cuda:" + gpu.addresses()[0], spec.dtype());
+        Cuda.useDevice(at);
+        return at;
+    }
+
+    private Result train(Mesh mesh, Distributed d, Placement placement) throws IOException {
         // the cores Spark gave this task (spark.task.cpus), unless the spec says otherwise
         Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
         Configuration conf = spec.hadoop().configuration();
         LlamaConfig config = spec.modelConfig();
-        Placement placement = Placement.cpu(torch.ScalarType.Float);
         // native memory: BarrierRendezvous's scope, which outlives the groups
         try (LlamaModel model = model(config, placement, d);
              FusedOptimizer optimizer = spec.optimizer().equals("lomo") ? new Lomo(0, 0) : AdaLomo.defaults(0);

@@ -57,7 +57,7 @@ class PipelineConfigTest {
                 () -> PipelineConfig.load(List.of(f), List.of()));
         assertTrue(e.getMessage().contains("unknown setting 'lomo.train.stesp'"), e.getMessage());
         assertTrue(e.getMessage().contains("typo.conf: 3"), e.getMessage());
-        assertTrue(e.getMessage().contains("known in lomo.train: batch, clip-norm, dp"), e.getMessage());
+        assertTrue(e.getMessage().contains("known in lomo.train: batch, clip-norm, device, dp"), e.getMessage());
         IllegalArgumentException o = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("evaluate.bach=4")));
         assertTrue(o.getMessage().contains("'lomo.evaluate.bach'") && o.getMessage().contains("evaluate.bach=4"),
@@ -76,6 +76,11 @@ class PipelineConfigTest {
         IllegalArgumentException shards = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("train.dp=8")));
         assertTrue(shards.getMessage().contains("prepare.shards 4 is less than train.dp 8"), shards.getMessage());
+        IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("train.device=tpu")));
+        assertTrue(device.getMessage().contains("train.device 'tpu' must be cpu or cuda"), device.getMessage());
+        assertEquals("bf16", PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16")).train()
+                .dtype());
         IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("prepare.tasks=[BoolQ, Boolq]")));
         assertTrue(task.getMessage().contains("unknown SuperGLUE task folder 'Boolq'"), task.getMessage());
