@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param scores     each candidate's mean log-likelihood of its answer tokens, by candidate index
  * @param predicted  the index of the highest score (the lowest index on a tie)
- * @param gold       the right candidate, -1 when the group is unlabeled (test split)
+ * @param gold       the right candidate, -1 when none is: an unlabeled group (test split), or a ReCoRD query whose
+ *                   gold answers match none of its entities (labeled all the same: it scores 0)
  * @param question   the question the group belongs to (MultiRC: {@code paragraph/question}; else the group)
  * @param labels     each candidate's label as SuperGLUE spells it, by candidate index (MultiRC {@code "1"}/{@code
  *                   "0"}, ReCoRD the entity text), see {@link org.lomospark.datasets.prompt.Candidate}
@@ -25,8 +26,9 @@ public record Prediction(String task, String group, double[] scores, int predict
         }
     }
 
+    /** Whether the group has an answer key: a gold candidate, or gold answer texts (ReCoRD) none may match. */
     public boolean labeled() {
-        return gold >= 0;
+        return gold >= 0 || !goldLabels.isEmpty();
     }
 
     public boolean correct() {

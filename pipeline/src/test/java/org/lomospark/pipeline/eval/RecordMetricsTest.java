@@ -50,6 +50,19 @@ class RecordMetricsTest {
     }
 
     @Test
+    void aQueryWhoseGoldAnswersMatchNoEntityCountsAsWrongNotAsUnlabeled() {
+        // gold -1 but gold texts: no candidate can be right, and the query still weighs in every metric
+        TaskResult r = EvalReport.of(List.of(
+                query("0/0", List.of("Paris", "Lyon"), 0, 0, List.of("Paris")),
+                query("0/1", List.of("Paris", "Lyon"), 1, -1, List.of("Marseille")))).task("ReCoRD");
+        assertEquals(2, r.groups());
+        assertEquals(0.5, r.accuracy(), 1e-12);
+        assertEquals(0.5, r.metrics().get(TaskResult.EXACT_MATCH), 1e-12);
+        assertEquals(0.5, r.metrics().get(TaskResult.F1), 1e-12);
+        assertEquals(0.5, r.majorityBaseline(), 1e-12, "always candidate 0 answers the first query only");
+    }
+
+    @Test
     void aLabeledQueryWithoutGoldTextsIsRejectedNamingTheGroup() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvalReport.of(List.of(
                 query("7/3", List.of("A", "B"), 0, 1, List.of()))));
