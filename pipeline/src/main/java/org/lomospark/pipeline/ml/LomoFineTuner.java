@@ -479,45 +479,14 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
 
     @Override
     public MLWriter write() {
-        return new Writer(this);
+        return StageMetadata.writer(this, (path, spark) -> { });
     }
 
     public static MLReader<LomoFineTuner> read() {
-        return new Reader();
+        return StageMetadata.reader(LomoFineTuner.class, (saved, path, spark) -> new LomoFineTuner(saved.uid()));
     }
 
     public static LomoFineTuner load(String path) {
         return read().load(path);
-    }
-
-    private static final class Writer extends MLWriter {
-        private final LomoFineTuner stage;
-
-        Writer(LomoFineTuner stage) {
-            this.stage = stage;
-        }
-
-        @Override
-        public void saveImpl(String path) {
-            try {
-                StageMetadata.save(stage, path, sparkSession());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static final class Reader extends MLReader<LomoFineTuner> {
-        @Override
-        public LomoFineTuner load(String path) {
-            try {
-                StageMetadata m = StageMetadata.load(path, sparkSession(), LomoFineTuner.class);
-                LomoFineTuner stage = new LomoFineTuner(m.uid());
-                m.applyTo(stage);
-                return stage;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

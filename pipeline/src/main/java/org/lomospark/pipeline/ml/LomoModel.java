@@ -206,49 +206,19 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
 
     @Override
     public MLWriter write() {
-        return new Writer(this);
+        return StageMetadata.writer(this, (path, spark) -> ModelFiles.copy(location, new Path(path, "data").toString(),
+                spark.sparkContext().hadoopConfiguration()));
     }
 
     public static MLReader<LomoModel> read() {
-        return new Reader();
+        return StageMetadata.reader(LomoModel.class, (saved, path, spark) -> {
+            Path data = new Path(path, "data");
+            data = data.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(data);
+            return new LomoModel(saved.uid(), data.toString());
+        });
     }
 
     public static LomoModel load(String path) {
         return read().load(path);
-    }
-
-    private static final class Writer extends MLWriter {
-        private final LomoModel stage;
-
-        Writer(LomoModel stage) {
-            this.stage = stage;
-        }
-
-        @Override
-        public void saveImpl(String path) {
-            try {
-                StageMetadata.save(stage, path, sparkSession());
-                ModelFiles.copy(stage.location, new Path(path, "data").toString(),
-                        sparkSession().sparkContext().hadoopConfiguration());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static final class Reader extends MLReader<LomoModel> {
-        @Override
-        public LomoModel load(String path) {
-            try {
-                StageMetadata m = StageMetadata.load(path, sparkSession(), LomoModel.class);
-                Path data = new Path(path, "data");
-                data = data.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).makeQualified(data);
-                LomoModel stage = new LomoModel(m.uid(), data.toString());
-                m.applyTo(stage);
-                return stage;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

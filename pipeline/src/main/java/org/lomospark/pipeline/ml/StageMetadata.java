@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -15,6 +16,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.SparkSession;
 import scala.collection.immutable.Seq;
 
@@ -28,6 +31,50 @@ import scala.collection.immutable.Seq;
 record StageMetadata(String className, String uid, ObjectNode paramMap, ObjectNode defaultParamMap) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FILE = "metadata/part-00000";
+
+    /** What a stage saves beside its params (a model's files under {@code path/data}); nothing for an estimator. */
+    @FunctionalInterface
+    interface Data {
+        void save(String path, SparkSession spark) throws IOException;
+    }
+
+    /** Builds a stage from its saved metadata and path, before the params are applied. */
+    @FunctionalInterface
+    interface Factory<T extends Params> {
+        T create(StageMetadata saved, String path, SparkSession spark) throws IOException;
+    }
+
+    /** The {@code write()} of a stage: its params, then its {@code data}. */
+    static MLWriter writer(Params stage, Data data) {
+        return new MLWriter() {
+            @Override
+            public void saveImpl(String path) {
+                try {
+                    StageMetadata.save(stage, path, sparkSession());
+                    data.save(path, sparkSession());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** The {@code read()} of a stage of class {@code type}: {@code factory} builds it, then its params are set. */
+    static <T extends Params> MLReader<T> reader(Class<T> type, Factory<T> factory) {
+        return new MLReader<T>() {
+            @Override
+            public T load(String path) {
+                try {
+                    StageMetadata saved = StageMetadata.load(path, sparkSession(), type);
+                    T stage = factory.create(saved, path, sparkSession());
+                    saved.applyTo(stage);
+                    return stage;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
 
     static void save(Params stage, String path, SparkSession spark) throws IOException {
         ObjectNode root = JSON.createObjectNode();
