@@ -97,7 +97,8 @@ public final class Run {
         TrainSpec spec = new TrainSpec(dir.path(PREPARED), dir.path(CHECKPOINTS), c.model().preset(),
                 c.model().initFrom(), t.seed(), t.dp(), t.tp(), t.steps(), t.batch(), m.longestRow() - 1,
                 t.microBatches(), t.optimizer(), t.lr(), t.warmup(), t.clipNorm(), t.saveEvery(), t.keepLast(),
-                t.threads(), pad(conf, c), (int) t.rendezvousTimeout().toSeconds(), 0, HadoopSettings.of(conf),
+                t.threads(), pad(conf, c), (int) t.rendezvousTimeout().toSeconds(), t.failOnceAtStep(),
+                HadoopSettings.of(conf),
                 t.device(), t.dtype());
         out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")
                 .orElse(""));

@@ -53,7 +53,7 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
 
     public record Train(int dp, int tp, long steps, int batch, int microBatches, String optimizer, double lr,
                         int warmup, double clipNorm, int saveEvery, int keepLast, long seed, int threads,
-                        Duration rendezvousTimeout, String device, String dtype) {}
+                        Duration rendezvousTimeout, String device, String dtype, long failOnceAtStep) {}
 
     public record Evaluate(String split, int batch, int tasks) {}
 
@@ -192,7 +192,8 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
         Train train = new Train(t.getInt("dp"), t.getInt("tp"), t.getLong("steps"), t.getInt("batch"),
                 t.getInt("micro-batches"), t.getString("optimizer"), t.getDouble("lr"), t.getInt("warmup"),
                 t.getDouble("clip-norm"), t.getInt("save-every"), t.getInt("keep-last"), t.getLong("seed"),
-                t.getInt("threads"), t.getDuration("rendezvous-timeout"), t.getString("device"), t.getString("dtype"));
+                t.getInt("threads"), t.getDuration("rendezvous-timeout"), t.getString("device"), t.getString("dtype"),
+                t.getLong("fail-once-at-step"));
         if (!List.of("cpu", "cuda").contains(train.device()) || !List.of("f32", "bf16").contains(train.dtype())) {
             throw new IllegalArgumentException("train.device '" + train.device() + "' must be cpu or cuda and"
                     + " train.dtype '" + train.dtype() + "' f32 or bf16 (" + t.getValue("device").origin().description()

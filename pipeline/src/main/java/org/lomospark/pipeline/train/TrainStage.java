@@ -57,6 +57,11 @@ public final class TrainStage {
                     .mapPartitions(f, false, ClassTag$.MODULE$.apply(TrainTask.Result.class))
                     .toJavaRDD().repartition(1).collect());
             results.sort(java.util.Comparator.comparingInt(TrainTask.Result::rank));
+            if (!spec.device().equals("cpu")) {
+                for (TrainTask.Result r : results) {
+                    out.printf("rank %d ran on %s of executor %s%n", r.rank(), r.device(), r.executor());
+                }
+            }
             TrainTask.Result zero = results.get(0);
             return new Outcome(zero.lastStep(), zero.lastLoss(), results);
         }

@@ -49,7 +49,9 @@ final class TrainTask implements Serializable {
     }
 
     /** What a rank reports back to the driver. */
-    record Result(int rank, long firstStep, long lastStep, double lastLoss) implements Serializable {
+    /** @param device where the rank ran ({@code cpu}, {@code cuda:1}); {@code executor} the Spark executor's id */
+    record Result(int rank, long firstStep, long lastStep, double lastLoss, String device, String executor)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -109,7 +111,8 @@ final class TrainTask implements Serializable {
                 List<StepResult> ran = loop.run();
                 long last = checkpoints.latestStep().orElse(0L);
                 double loss = ran.isEmpty() ? Double.NaN : ran.get(ran.size() - 1).loss();
-                return new Result(mesh.rank(), last - ran.size() + 1, last, loss);
+                return new Result(mesh.rank(), last - ran.size() + 1, last, loss, placement.device(),
+                        org.apache.spark.SparkEnv.get().executorId());
             }
         }
     }
