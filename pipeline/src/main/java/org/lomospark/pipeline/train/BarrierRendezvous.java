@@ -22,6 +22,44 @@ import org.lomospark.trainer.dist.Mesh;
 public final class BarrierRendezvous {
     private BarrierRendezvous() {}
 
+    /**
+     * When another task of the stage fails, Spark marks this one killed (without interrupting its thread); a rank
+     * blocked in an NCCL collective with the failed rank would wait out the group's timeout, so a watcher aborts
+     * the groups and the collective fails at once. Gloo needs none: the failed rank's closed sockets end the wait.
+     */
+    private static final class AbortOnKill implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean done;
+
+        private AbortOnKill(BarrierTaskContext ctx, Distributed groups) {
+            this.thread = new Thread(() -> {
+                while (!done) {
+                    if (ctx.isInterrupted()) {
+                        groups.abort();
+                        return;
+                    }
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "lomo-abort-on-kill");
+            this.thread.setDaemon(true);
+            this.thread.start();
+        }
+
+        static AbortOnKill start(BarrierTaskContext ctx, Distributed groups, Placement placement) {
+            return placement.isCuda() ? new AbortOnKill(ctx, groups) : null;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            done = true;
+            thread.join();
+        }
+    }
+
     /** One rank's work, given its groups and its executor's host address. */
     @FunctionalInterface
     public interface Body<T> {
@@ -50,7 +88,8 @@ public final class BarrierRendezvous {
             // The body's native memory belongs to a scope that closes after the groups: a collective the failure
             // interrupted may still hold its tensors until its group is gone (freeing them first corrupts the heap).
             try (PointerScope scope = new PointerScope();
-                 Distributed groups = Distributed.join(address, mesh, host, timeout, placement)) {
+                 Distributed groups = Distributed.join(address, mesh, host, timeout, placement);
+                 AbortOnKill watcher = AbortOnKill.start(ctx, groups, placement)) {
                 result = body.run(groups, host);
             }
             ctx.barrier();

@@ -140,6 +140,13 @@ final class C10dGroup implements Group {
     }
 
     @Override
+    public void abort() {
+        if (device != null) {
+            backend.abort();
+        }
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;

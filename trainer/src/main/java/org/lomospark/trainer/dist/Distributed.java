@@ -157,6 +157,13 @@ public final class Distributed implements AutoCloseable {
         return tp;
     }
 
+    /** {@link Group#abort()} on every group: from a watcher thread, when this rank's work is cancelled. */
+    public void abort() {
+        tp.abort();
+        dp.abort();
+        world.abort();
+    }
+
     @Override
     public void close() {
         tp.close();

@@ -34,6 +34,13 @@ public interface Group extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Ends this rank's part in the group from any thread, failing the collective it may be blocked in (NCCL: a peer
+     * that failed never sends, and nothing else would end the wait before the group's timeout). No-op where a
+     * failed peer already fails the wait (Gloo: its sockets close) and for one process.
+     */
+    default void abort() {}
+
     /** The group of this process alone. */
     static Group single() {
         return Single.INSTANCE;
