@@ -1,10 +1,7 @@
 package org.lomospark.pipeline.eval;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -12,6 +9,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.tensor.Placement;
@@ -47,11 +45,7 @@ public final class LocalModel {
                 return use.apply(lm);
             }
         } finally {
-            try (Stream<Path> s = Files.walk(local)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            LocalFiles.deleteTree(local);
         }
     }
 

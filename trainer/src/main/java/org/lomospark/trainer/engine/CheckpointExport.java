@@ -1,21 +1,19 @@
 package org.lomospark.trainer.engine;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.lomospark.trainer.io.CheckpointStore;
 import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Tensors;
 
@@ -67,11 +65,7 @@ public final class CheckpointExport {
             HfCheckpoint.save(out, whole, SHARD_BYTES);
             Native.closeAll(whole.values());
         } finally {
-            try (Stream<Path> s = Files.walk(local)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            LocalFiles.deleteTree(local);
         }
     }
 

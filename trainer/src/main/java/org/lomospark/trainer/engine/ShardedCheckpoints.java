@@ -1,5 +1,4 @@
 package org.lomospark.trainer.engine;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +15,7 @@ import java.util.stream.Stream;
 import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.dist.Mesh;
 import org.lomospark.trainer.io.CheckpointStore;
+import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.model.Slice;
 import org.lomospark.trainer.optim.FusedOptimizer;
@@ -90,7 +90,7 @@ public final class ShardedCheckpoints implements Checkpointer {
             }
             store.writeString(mine + "/" + FILES, files.toPrettyString());
         } finally {
-            deleteLocal(local);
+            LocalFiles.deleteTree(local);
         }
         world.barrier(); // every rank's files are in
         if (mesh.rank() == 0) {
@@ -209,21 +209,13 @@ public final class ShardedCheckpoints implements Checkpointer {
             }
             return Optional.of(TrainingState.restore(dir, model, optimizer));
         } finally {
-            deleteLocal(local);
+            LocalFiles.deleteTree(local);
         }
     }
 
     private static List<Path> regularFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).sorted().toList();
-        }
-    }
-
-    private static void deleteLocal(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -1,5 +1,4 @@
 package org.lomospark.trainer.io;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,15 +66,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public void delete(String path) throws IOException {
-        Path p = resolve(path);
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        LocalFiles.deleteTree(resolve(path));
     }
 
     @Override
