@@ -23,10 +23,10 @@ import org.lomospark.pipeline.eval.EvaluateStage;
 import org.lomospark.pipeline.eval.TaskResult;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.train.LossCurve;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
-import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
 
 /**
@@ -67,7 +67,7 @@ public final class Run {
         String input = p.superglue();
         if (p.bundled()) {
             BundledSamples.copy(BundledSamples.SYNTHETIC, p.tasks(), splits, dir.local("input"));
-            dir.publish("input", null);
+            dir.publish("input");
             input = dir.path("input");
         }
         if (input != null) {
@@ -105,15 +105,15 @@ public final class Run {
         dir.fetch(METRICS);
         TrainStage.Outcome o = TrainStage.run(spark, spec, out, dir.local(METRICS));
         LossCurve.write(dir.local(METRICS), dir.local("loss.png"));
-        dir.publish(METRICS, null);
-        dir.publish("loss.png", null);
+        dir.publish(METRICS);
+        dir.publish("loss.png");
         out.printf("        loss curve %s%n", dir.path("loss.png"));
         return o.lastStep();
     }
 
     /**
      * Joins the newest committed checkpoint into a Hugging Face directory {@code model/} (with the tokenizer's files
-     * when the tokenizer is a Hugging Face one); a no-op when it exists. Returns its path.
+     * when the tokenizer is a Hugging Face one, {@code config.json} last); a no-op when it exists. Returns its path.
      */
     public static String export(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
         Configuration conf = conf(spark);
@@ -126,10 +126,8 @@ public final class Run {
         long step = ShardedCheckpoints.latestStep(store).orElseThrow(() -> new IllegalStateException(
                 "nothing to export: " + dir.path(CHECKPOINTS) + " has no committed checkpoint (run train first)"));
         out.printf("[export] step %d -> %s%n", step, dir.path(MODEL));
-        CheckpointExport.export(store, step, dir.local(MODEL));
-        copyTokenizerFiles(conf, c.prepare().tokenizer(), dir.local(MODEL));
-        dir.publish(MODEL, "config.json");
-        return dir.path(MODEL);
+        return ModelDirectory.export(store, step, dir.path(MODEL),
+                TokenizerSpec.parse(c.prepare().tokenizer()).huggingFaceDir(), conf);
     }
 
     /** Scores the exported model on the prepared eval split; prints the table and writes {@code eval.json}. */
@@ -153,7 +151,7 @@ public final class Run {
             task.put("majority_baseline", t.majorityBaseline());
         }
         Files.writeString(dir.local("eval.json"), json.toPrettyString());
-        dir.publish("eval.json", null);
+        dir.publish("eval.json");
         out.printf(Locale.ROOT, "model: %s%n", dir.isLocal() ? dir.local(MODEL) : dir.path(MODEL));
         return report;
     }
@@ -173,22 +171,5 @@ public final class Run {
 
     private static int pad(Configuration conf, PipelineConfig c) throws IOException {
         return TokenizerSpec.parse(c.prepare().tokenizer()).open(conf).pad();
-    }
-
-    /** A Hugging Face tokenizer's files go next to the model, so the directory loads as is. */
-    private static void copyTokenizerFiles(Configuration conf, String tokenizer, java.nio.file.Path model)
-            throws IOException {
-        if (TokenizerSpec.parse(tokenizer).huggingFaceDir() == null) {
-            return;
-        }
-        org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(tokenizer);
-        FileSystem fs = from.getFileSystem(conf);
-        for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                "tokenizer.model")) {
-            org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(from, name);
-            if (fs.exists(f)) {
-                fs.copyToLocalFile(false, f, new org.apache.hadoop.fs.Path(model.resolve(name).toUri()), true);
-            }
-        }
     }
 }

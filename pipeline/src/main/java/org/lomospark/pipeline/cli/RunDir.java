@@ -3,16 +3,14 @@ package org.lomospark.pipeline.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
- * A run's directory on any Hadoop filesystem. Spark jobs write straight into it; what the driver writes itself
- * (the exported model, metrics.jsonl, loss.png, eval.json) is made in a local directory first and, when the run
- * directory is not local, published to it with the marker file last, so a reader never sees half of it.
+ * A run's directory on any Hadoop filesystem. Spark jobs write straight into it (the export too, through
+ * {@link org.lomospark.pipeline.store.ModelDirectory}); what the driver writes itself (the bundled input,
+ * metrics.jsonl, loss.png, eval.json) is made in a local directory first and, when the run directory is not local,
+ * copied to it.
  */
 final class RunDir {
     private final String root;
@@ -54,29 +52,11 @@ final class RunDir {
         return local.resolve(child);
     }
 
-    /**
-     * Copies the driver's {@code child} (a file or a directory) into a non-local run directory, the file
-     * {@code marker} of a directory last. Nothing to do when the run directory is local.
-     */
-    void publish(String child, String marker) throws IOException {
-        if (isLocal()) {
-            return;
-        }
-        Path from = local(child);
-        if (Files.isRegularFile(from)) {
-            fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(from.toUri()),
+    /** Copies the driver's {@code child} (a file or a directory) into a non-local run directory. */
+    void publish(String child) throws IOException {
+        if (!isLocal()) {
+            fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local(child).toUri()),
                     new org.apache.hadoop.fs.Path(path(child)));
-            return;
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(from)) {
-            files = s.filter(Files::isRegularFile)
-                    .sorted(Comparator.comparing((Path f) -> f.getFileName().toString().equals(marker)))
-                    .toList();
-        }
-        for (Path f : files) {
-            fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()),
-                    new org.apache.hadoop.fs.Path(path(child + "/" + from.relativize(f))));
         }
     }
 

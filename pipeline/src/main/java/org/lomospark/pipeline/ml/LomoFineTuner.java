@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.tokenize.Tokenizer;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
@@ -464,7 +465,7 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
             TrainStage.run(spark, spec, System.out, null);
         }
         String hfTokenizer = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? null : getTokenizer();
-        String location = ModelFiles.export(store, getSteps(),
+        String location = ModelDirectory.export(store, getSteps(),
                 String.format(java.util.Locale.ROOT, "%s/model/step-%08d", root, getSteps()), hfTokenizer, conf);
         LomoModel fitted = new LomoModel(uid, location);
         return copyValues(fitted, ParamMap.empty()).setParent(this);

@@ -20,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.pipeline.store.HadoopSettings;
 
@@ -206,7 +207,7 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
 
     @Override
     public MLWriter write() {
-        return StageMetadata.writer(this, (path, spark) -> ModelFiles.copy(location, new Path(path, "data").toString(),
+        return StageMetadata.writer(this, (path, spark) -> ModelDirectory.copy(location, new Path(path, "data").toString(),
                 spark.sparkContext().hadoopConfiguration()));
     }
 

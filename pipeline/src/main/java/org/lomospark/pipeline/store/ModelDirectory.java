@@ -1,4 +1,4 @@
-package org.lomospark.pipeline.ml;
+package org.lomospark.pipeline.store;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,25 +13,31 @@ import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.io.CheckpointStore;
+import org.lomospark.trainer.io.LocalFiles;
 
 /**
- * A fitted model's files: one Hugging Face directory on any Hadoop filesystem holding {@code config.json}, the
- * safetensors and, for a Hugging Face tokenizer, {@code tokenizer.json} (and {@code tokenizer_config.json}), so
- * the directory alone scores, saves and loads. {@code config.json} is written last: a directory with it is
- * complete.
+ * A model as a Hugging Face directory on any Hadoop filesystem: {@code config.json}, the safetensors and, for a
+ * Hugging Face tokenizer, its files, so the directory alone scores, saves and loads (and transformers reads it).
+ * {@code config.json} is written last: a directory with it is complete. The pipeline's {@code export} and the
+ * fitted Spark ML model both write through it.
+ *
+ * <pre>
+ * String model = ModelDirectory.export(store, 600, "s3a://bucket/runs/x/model", tokenizerDirOrNull, conf);
+ * </pre>
  */
-final class ModelFiles {
-    static final String CONFIG = "config.json";
-    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json");
+public final class ModelDirectory {
+    public static final String CONFIG = "config.json";
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model");
 
-    private ModelFiles() {}
+    private ModelDirectory() {}
 
     /**
      * Exports checkpoint {@code step} of {@code store} into {@code target} (qualified, returned) with the
      * tokenizer's files from {@code tokenizerDir} (null for the byte tokenizer); an already complete
      * {@code target} is kept.
      */
-    static String export(CheckpointStore store, long step, String target, String tokenizerDir, Configuration conf)
+    public static String export(CheckpointStore store, long step, String target, String tokenizerDir, Configuration conf)
             throws IOException {
         Path out = new Path(target);
         FileSystem fs = out.getFileSystem(conf);
@@ -62,16 +68,12 @@ final class ModelFiles {
             }
             return out.toString();
         } finally {
-            try (Stream<java.nio.file.Path> s = Files.walk(local)) {
-                for (java.nio.file.Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            LocalFiles.deleteTree(local);
         }
     }
 
     /** Copies the model directory {@code from} to {@code to} (any two Hadoop filesystems), config.json last. */
-    static void copy(String from, String to, Configuration conf) throws IOException {
+    public static void copy(String from, String to, Configuration conf) throws IOException {
         Path src = new Path(from);
         Path dst = new Path(to);
         FileSystem sfs = src.getFileSystem(conf);
