@@ -2,7 +2,6 @@ package org.lomospark.pipeline.ml;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Estimator;
@@ -445,8 +444,7 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         TokenizerSpec.Loaded loaded = TokenizerSpec.parse(getTokenizer()).load(conf);
         Tokenizer t = loaded.tokenizer();
-        LlamaConfig config = getModel().endsWith(".json") ? LlamaConfig.fromJson(Path.of(getModel()))
-                : LlamaConfig.preset(getModel());
+        LlamaConfig config = LlamaConfig.of(getModel());
         if (t.vocabSize() > config.vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + getTokenizer() + " has " + t.vocabSize() + " ids, more "
                     + "than model " + getModel() + "'s vocabulary of " + config.vocabSize());

@@ -64,7 +64,6 @@ public record TrainSpec(String prepared, String checkpoints, String model, Strin
 
     /** The model's shape: the preset, or the local {@code config.json} {@link #model()} names. */
     public org.lomospark.trainer.model.LlamaConfig modelConfig() throws java.io.IOException {
-        return model.endsWith(".json") ? org.lomospark.trainer.model.LlamaConfig.fromJson(java.nio.file.Path.of(model))
-                : org.lomospark.trainer.model.LlamaConfig.preset(model);
+        return org.lomospark.trainer.model.LlamaConfig.of(model);
     }
 }

@@ -97,7 +97,7 @@ final class DistRun {
         double[] timed = Arrays.copyOfRange(zero.seconds(), warmup, zero.seconds().length);
         Arrays.sort(timed);
         double median = timed[timed.length / 2];
-        LlamaConfig config = Setup.config(a.get("model"));
+        LlamaConfig config = LlamaConfig.of(a.get("model"));
         long tokens = (long) dp * a.integer("batch") * a.integer("seq");
         ObjectNode j = json.createObjectNode();
         j.put("impl", "lomo-spark");
@@ -130,7 +130,7 @@ final class DistRun {
         boolean cuda = a.get("device").equals("cuda");
         Placement placement = Placement.parse(cuda ? "cuda:" + mesh.rank() : "cpu", a.get("dtype"));
         Cuda.useDevice(placement); // this thread's streams, syncs and pools on its own GPU
-        LlamaConfig config = Setup.config(a.get("model"));
+        LlamaConfig config = LlamaConfig.of(a.get("model"));
         int steps = a.integer("steps");
         int batch = a.integer("batch");
         // the global batch, drawn the same on every rank; this rank trains on its data-parallel share of the rows

@@ -78,7 +78,7 @@ final class Setup implements AutoCloseable {
         if (a.integer("threads") > 0) {
             Threads.set(a.integer("threads"));
         }
-        this.config = config(a.get("model"));
+        this.config = LlamaConfig.of(a.get("model"));
         if (a.get("init-from").isEmpty()) {
             this.model = LlamaModel.create(config, placement, a.integer("seed"), initOnCpu(a.get("init-on")));
         } else {
@@ -112,11 +112,6 @@ final class Setup implements AutoCloseable {
         long steps = a.integer("steps");
         this.schedule = LrSchedule.parse(a.get("schedule"), a.number("lr"), Math.min(a.integer("warmup"), steps), steps,
                 a.number("min-lr"));
-    }
-
-    /** A preset name or a config.json path. */
-    static LlamaConfig config(String model) throws IOException {
-        return model.endsWith(".json") ? LlamaConfig.fromJson(Path.of(model)) : LlamaConfig.preset(model);
     }
 
     private static boolean initOnCpu(String where) {

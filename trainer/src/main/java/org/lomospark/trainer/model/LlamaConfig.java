@@ -99,6 +99,11 @@ public record LlamaConfig(
         return numLayers * block + embeddings + d;
     }
 
+    /** {@code model} as the CLIs and the pipeline take it: a preset name, or a path ending in {@code .json}. */
+    public static LlamaConfig of(String model) throws IOException {
+        return model.endsWith(".json") ? fromJson(Path.of(model)) : preset(model);
+    }
+
     /** Reads a Hugging Face config.json (LLaMA, Mistral, Qwen2 and other LLaMA-shaped decoders). */
     public static LlamaConfig fromJson(Path file) throws IOException {
         JsonNode n = new ObjectMapper().readTree(file.toFile());
