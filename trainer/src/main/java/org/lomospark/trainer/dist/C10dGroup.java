@@ -7,11 +7,9 @@ import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Work;
-import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Placement;
-import org.lomospark.trainer.tensor.Tensors;
 
 /** A {@link Group} over a c10d backend (Gloo on CPU, NCCL on CUDA); waits on every operation. */
 final class C10dGroup implements Group {
@@ -38,8 +36,7 @@ final class C10dGroup implements Group {
         if (device == null) {
             return Group.super.sum(value);
         }
-        try (Tensor host = Tensors.fromLongs(new long[] {value}, 1);
-             Tensor t = host.to(device.torchDevice(), ScalarType.Long)) {
+        try (Tensor host = torch.tensor(value); Tensor t = onDevice(host)) {
             allReduceSum(t);
             return t.item_long(); // reads back from the GPU: a sync point
         }
@@ -50,12 +47,15 @@ final class C10dGroup implements Group {
         if (device == null) {
             return Group.super.sum(value);
         }
-        try (Tensor host = Tensors.fromFloats(new float[] {0f}, 1);
-             Tensor t = host.to(device.torchDevice(), ScalarType.Double)) {
-            t.fill_(new Scalar(value));
+        try (Tensor host = torch.tensor(value); Tensor t = onDevice(host)) {
             allReduceSum(t);
             return t.item_double();
         }
+    }
+
+    /** A host number's tensor copied to the rank's GPU, where NCCL reduces it. */
+    private Tensor onDevice(Tensor host) {
+        return host.to(device.torchDevice(), host.scalar_type());
     }
 
     @Override
