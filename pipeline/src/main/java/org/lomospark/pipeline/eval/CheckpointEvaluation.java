@@ -9,7 +9,6 @@ import java.util.List;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,8 +24,6 @@ import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
-import scala.jdk.javaapi.CollectionConverters;
-import scala.reflect.ClassTag$;
 
 /**
  * Evaluation straight from a training run's newest committed checkpoint, over the training's own barrier machinery:
@@ -52,16 +49,8 @@ public final class CheckpointEvaluation {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<List<Row>> shared = jsc.broadcast(new ArrayList<>(rows));
         Rank rank = new Rank(spec, shared, batchSize);
-        List<Integer> ranks = new ArrayList<>();
-        for (int r = 0; r < spec.world(); r++) {
-            ranks.add(r);
-        }
-        RDD<Integer> slots = jsc.parallelize(ranks, spec.world()).rdd();
-        scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Prediction>> f =
-                (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Prediction>>
-                        & Serializable) it -> CollectionConverters.asScala(rank.run().iterator());
-        List<Prediction> predictions = new ArrayList<>(slots.barrier()
-                .mapPartitions(f, false, ClassTag$.MODULE$.apply(Prediction.class)).toJavaRDD().collect());
+        List<Prediction> predictions = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(), Prediction.class,
+                rank::run).collect());
         shared.destroy();
         predictions.sort(Comparator.comparing(Prediction::task).thenComparing(Prediction::group));
         return EvalReport.of(predictions);

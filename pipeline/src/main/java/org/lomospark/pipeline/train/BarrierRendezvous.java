@@ -1,10 +1,17 @@
 package org.lomospark.pipeline.train;
 
+import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.tensor.Placement;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag$;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
 
@@ -58,6 +65,34 @@ public final class BarrierRendezvous {
             done = true;
             thread.join();
         }
+    }
+
+    /** What one task of a barrier stage returns: partition {@code i} is world rank {@code i}. */
+    @FunctionalInterface
+    public interface RankWork<T> extends java.io.Serializable {
+        List<T> run() throws Exception;
+    }
+
+    /**
+     * A barrier stage of {@code world} tasks, all started together, each running {@code work} (which joins the
+     * groups with {@link #join}); the RDD of what they return.
+     */
+    public static <T> JavaRDD<T> stage(JavaSparkContext jsc, int world, Class<T> type, RankWork<T> work) {
+        List<Integer> ranks = new ArrayList<>();
+        for (int r = 0; r < world; r++) {
+            ranks.add(r);
+        }
+        scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<T>> f =
+                (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<T>> & Serializable)
+                        it -> {
+                            try {
+                                return CollectionConverters.asScala(work.run().iterator());
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e.getMessage(), e);
+                            }
+                        };
+        return jsc.parallelize(ranks, world).rdd().barrier().mapPartitions(f, false, ClassTag$.MODULE$.apply(type))
+                .toJavaRDD();
     }
 
     /** One rank's work, given its groups and its executor's host address. */

@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.pipeline.data.ShardTokenSource;
-import scala.reflect.ClassTag$;
 
 /**
  * The training stage: one Spark barrier stage of {@code dp x tp} tasks, all started together, each one rank
@@ -37,25 +35,10 @@ public final class TrainStage {
                 spec.model(), spec.steps());
         try (Progress progress = Progress.start(driverHost, spec.steps(), out, metrics, Duration.ofSeconds(5))) {
             TrainTask task = new TrainTask(spec, progress.address());
-            List<Integer> ranks = new ArrayList<>();
-            for (int r = 0; r < spec.world(); r++) {
-                ranks.add(r);
-            }
-            RDD<Integer> slots = jsc.parallelize(ranks, spec.world()).rdd();
-            scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<TrainTask.Result>> f =
-                    (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<TrainTask.Result>>
-                            & java.io.Serializable) it -> {
-                                try {
-                                    return task.run(it);
-                                } catch (Exception e) {
-                                    throw new IllegalStateException(e.getMessage(), e);
-                                }
-                            };
             // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
             // stage is aborted): the shuffle after it makes the training stage one.
-            List<TrainTask.Result> results = new ArrayList<>(slots.barrier()
-                    .mapPartitions(f, false, ClassTag$.MODULE$.apply(TrainTask.Result.class))
-                    .toJavaRDD().repartition(1).collect());
+            List<TrainTask.Result> results = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(),
+                    TrainTask.Result.class, () -> List.of(task.run())).repartition(1).collect());
             results.sort(java.util.Comparator.comparingInt(TrainTask.Result::rank));
             if (!spec.device().equals("cpu")) {
                 for (TrainTask.Result r : results) {

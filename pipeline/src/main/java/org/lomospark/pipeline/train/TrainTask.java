@@ -32,7 +32,6 @@ import org.lomospark.trainer.optim.LrSchedule;
 import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One rank of the training stage, run inside a Spark barrier task: rendezvous, build this rank's model and data,
@@ -55,12 +54,12 @@ final class TrainTask implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
-    scala.collection.Iterator<Result> run(scala.collection.Iterator<Integer> ignored) throws Exception {
+    Result run() throws Exception {
         Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
         Placement placement = placement(BarrierTaskContext.get());
         Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
                 (groups, host) -> train(mesh, groups, placement));
-        return CollectionConverters.asScala(List.of(result).iterator());
+        return result;
     }
 
     /**
