@@ -4,23 +4,50 @@
 #    against one GPU with the same global batch; per-step losses in parity-*.jsonl.
 #  - Scale: LLaMA-7B and 13B shapes (random init, bf16, LOMO with block recomputation) at tp 1 and tp 2, the same
 #    global batch; the summary line has tgs (tokens per GPU per second) and every rank's peak allocated memory.
-# Usage: bench/dist-gpu.sh BUNDLE_DIR OUT_DIR   (BUNDLE_DIR holds lomo-spark/ from assemble.sh)
+#  - Large (2 x H200, 141 GB each): 30B at tp 1 and tp 2, 65B at tp 2 (and at tp 1, which may not fit), into
+#    large.jsonl; a run that fails leaves a line {"model":..,"tp":..,"failed":exit status} and its stderr tail.
+# Usage: bench/dist-gpu.sh BUNDLE_DIR OUT_DIR [parity|scale|large]...   (all three when none is named;
+#        BUNDLE_DIR holds lomo-spark/ from assemble.sh)
 set -euo pipefail
-trainer=(timeout 150 "$1/lomo-spark/bin/lomo-trainer")   # a hung collective ends the run, not the host
+bin="$1/lomo-spark/bin/lomo-trainer"
+trainer=(timeout 150 "$bin")   # a hung collective ends the run, not the host
 out="$2"
+shift 2
+parts=("${@:-parity scale large}")
+parts=" ${parts[*]} "
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader > "$out/gpus.txt"
 common=(--device cuda --dtype bf16 --optimizer lomo --strategy block)
+scale=(--seq 1024 --batch 8 --steps 7 --warmup-steps 2 --lr 1e-5)
+
+if [[ "$parts" == *" parity "* ]]; then
 
 parity=(--model 100m --seq 256 --steps 50 --lr 0.01 --warmup 5 --warmup-steps 5)
 "${trainer[@]}" dist "${common[@]}" "${parity[@]}" --tp 1 --dp 1 --batch 8 > "$out/parity-tp1.jsonl"
 "${trainer[@]}" dist "${common[@]}" "${parity[@]}" --tp 2 --dp 1 --batch 8 > "$out/parity-tp2.jsonl"
 "${trainer[@]}" dist "${common[@]}" "${parity[@]}" --tp 1 --dp 2 --batch 4 > "$out/parity-dp2.jsonl" \
   || echo "parity dp 2 failed (exit $?)" >&2   # the scale runs still run
+fi
 
-scale=(--seq 1024 --batch 8 --steps 7 --warmup-steps 2 --lr 1e-5)
-for model in llama-7b llama-13b; do
-  for tp in 1 2; do
-    "${trainer[@]}" dist "${common[@]}" "${scale[@]}" --model "$model" --tp "$tp" --dp 1 | tail -1 >> "$out/scale.jsonl"
+if [[ "$parts" == *" scale "* ]]; then
+  for model in llama-7b llama-13b; do
+    for tp in 1 2; do
+      "${trainer[@]}" dist "${common[@]}" "${scale[@]}" --model "$model" --tp "$tp" --dp 1 | tail -1 >> "$out/scale.jsonl"
+    done
   done
-done
+fi
+
+if [[ "$parts" == *" large "* ]]; then
+  # drawing 65B of random weights takes a while: a longer limit, and 5 timed steps as for 7B and 13B
+  for run in "llama-30b 2" "llama-65b 2" "llama-30b 1" "llama-65b 1"; do
+    set -- $run
+    if timeout 300 "$bin" dist "${common[@]}" "${scale[@]}" --model "$1" --tp "$2" --dp 1 \
+        > "$out/large-$1-tp$2.jsonl" 2> "$out/large-$1-tp$2.err"; then
+      tail -1 "$out/large-$1-tp$2.jsonl" >> "$out/large.jsonl"
+      rm -f "$out/large-$1-tp$2.err"
+    else
+      echo "{\"model\":\"$1\",\"tp\":$2,\"failed\":$?}" >> "$out/large.jsonl"
+      tail -c 4000 "$out/large-$1-tp$2.err" > "$out/large-$1-tp$2.err.tail" && rm -f "$out/large-$1-tp$2.err"
+    fi
+  done
+fi

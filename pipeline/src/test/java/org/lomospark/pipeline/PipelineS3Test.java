@@ -123,7 +123,7 @@ class PipelineS3Test {
         fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(model.toUri()),
                 new org.apache.hadoop.fs.Path(s3.url("run/model")));
         EvalReport distributed = EvaluateStage.run(spark, s3.url("run/model"), prepared, "val", 3, 16,
-                new ByteTokenizer().pad());
+                new ByteTokenizer().pad(), "cpu", "f32");
         assertEquals(200, distributed.predictions().size());
         for (Prediction p : distributed.predictions()) {
             for (int c = 0; c < p.scores().length; c++) {

@@ -139,9 +139,10 @@ public final class Run {
                     + " export first)");
         }
         PipelineConfig.Evaluate e = c.evaluate();
-        out.printf("[evaluate] %s on the %s split%n", dir.path(MODEL), e.split());
+        out.printf("[evaluate] %s on the %s split (%s, %s)%n", dir.path(MODEL), e.split(), e.device(), e.dtype());
         EvalReport report = EvaluateStage.run(spark, dir.path(MODEL), dir.path(PREPARED), e.split(),
-                e.tasks() > 0 ? e.tasks() : spark.sparkContext().defaultParallelism(), e.batch(), pad(conf, c));
+                e.tasks() > 0 ? e.tasks() : spark.sparkContext().defaultParallelism(), e.batch(), pad(conf, c),
+                e.device(), e.dtype());
         out.print(report.table());
         ObjectNode json = new ObjectMapper().createObjectNode();
         for (TaskResult t : report.tasks()) {

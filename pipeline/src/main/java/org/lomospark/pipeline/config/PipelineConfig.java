@@ -55,7 +55,8 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
                         int warmup, double clipNorm, int saveEvery, int keepLast, long seed, int threads,
                         Duration rendezvousTimeout, String device, String dtype, long failOnceAtStep) {}
 
-    public record Evaluate(String split, int batch, int tasks) {}
+    /** @param device {@code cpu} or {@code cuda} (each task on its assigned GPU); {@code dtype} f32 or bf16 */
+    public record Evaluate(String split, int batch, int tasks, String device, String dtype) {}
 
     /** The embedded defaults alone. */
     public static PipelineConfig defaults() {
@@ -194,23 +195,33 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
                 t.getDouble("clip-norm"), t.getInt("save-every"), t.getInt("keep-last"), t.getLong("seed"),
                 t.getInt("threads"), t.getDuration("rendezvous-timeout"), t.getString("device"), t.getString("dtype"),
                 t.getLong("fail-once-at-step"));
-        if (!List.of("cpu", "cuda").contains(train.device()) || !List.of("f32", "bf16").contains(train.dtype())) {
-            throw new IllegalArgumentException("train.device '" + train.device() + "' must be cpu or cuda and"
-                    + " train.dtype '" + train.dtype() + "' f32 or bf16 (" + t.getValue("device").origin().description()
-                    + ", " + t.getValue("dtype").origin().description() + ")");
-        }
+        checkDevice(t, "train");
         if (prepare.shards() < train.dp()) {
             throw new IllegalArgumentException("prepare.shards " + prepare.shards() + " is less than train.dp "
                     + train.dp() + ": every data-parallel rank reads its own shards");
         }
         Config e = c.getConfig("evaluate");
-        Evaluate evaluate = new Evaluate(e.getString("split"), e.getInt("batch"), e.getInt("tasks"));
+        Evaluate evaluate = new Evaluate(e.getString("split"), e.getInt("batch"), e.getInt("tasks"),
+                e.getString("device"), e.getString("dtype"));
+        checkDevice(e, "evaluate");
         if (!List.of("val", "test").contains(evaluate.split())) {
             throw new IllegalArgumentException("evaluate.split '" + evaluate.split() + "' ("
                     + e.getValue("split").origin().description() + ") is not val or test");
         }
         return new PipelineConfig(c.getString("run-dir"), prepare, model, train, evaluate, flat(c, "hadoop"),
                 flat(c, "spark"), all);
+    }
+
+    /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32 or bf16. */
+    private static void checkDevice(Config c, String block) {
+        for (Map.Entry<String, List<String>> key : Map.of("device", List.of("cpu", "cuda"), "dtype",
+                List.of("f32", "bf16")).entrySet()) {
+            String value = c.getString(key.getKey());
+            if (!key.getValue().contains(value)) {
+                throw new IllegalArgumentException(block + "." + key.getKey() + " '" + value + "' ("
+                        + c.getValue(key.getKey()).origin().description() + ") must be one of " + key.getValue());
+            }
+        }
     }
 
     private static String optional(Config c, String key) {

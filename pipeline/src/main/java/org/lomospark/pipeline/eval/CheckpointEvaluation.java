@@ -12,10 +12,10 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.bytedeco.pytorch.global.torch;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.train.BarrierRendezvous;
+import org.lomospark.pipeline.train.TaskDevice;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
@@ -27,7 +27,8 @@ import org.lomospark.trainer.tensor.Threads;
 
 /**
  * Evaluation straight from a training run's newest committed checkpoint, over the training's own barrier machinery:
- * {@code dp x tp} tasks in the training layout, each rank restoring its own slices. The tensor-parallel ranks of a
+ * {@code dp x tp} tasks in the training layout, each rank restoring its own slices on the training's device (the
+ * GPU Spark assigned the task, for {@code cuda}) in its dtype. The tensor-parallel ranks of a
  * replica score the same questions together; the data-parallel replicas split the questions between them. No
  * export is needed, so it scores the model exactly as trained (and an export can be checked against it).
  *
@@ -61,14 +62,15 @@ public final class CheckpointEvaluation {
         List<Prediction> run() {
             Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
             try {
-                return BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()),
-                        (groups, host) -> score(mesh, groups));
+                Placement placement = TaskDevice.of(BarrierTaskContext.get(), spec.device(), spec.dtype());
+                return BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
+                        (groups, host) -> score(mesh, groups, placement));
             } catch (Exception e) {
                 throw new IllegalStateException("evaluation rank " + mesh.rank() + ": " + e.getMessage(), e);
             }
         }
 
-        private List<Prediction> score(Mesh mesh, Distributed d) throws IOException {
+        private List<Prediction> score(Mesh mesh, Distributed d, Placement placement) throws IOException {
             Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
             List<Candidate> mine = new ArrayList<>();
             for (Row r : rows.value()) {
@@ -80,9 +82,9 @@ public final class CheckpointEvaluation {
             }
             mine.sort(Comparator.comparing(Candidate::task).thenComparing(Candidate::group)
                     .thenComparingInt(Candidate::candidate));
-            // native memory: BarrierRendezvous's scope, which outlives the groups
-            try (LlamaModel model = LlamaModel.create(spec.modelConfig(), Placement.cpu(torch.ScalarType.Float),
-                         spec.seed(), true, d.tp());
+            // native memory: BarrierRendezvous's scope, which outlives the groups. The random values are replaced
+            // by the checkpoint's, so they are drawn where they are cheapest.
+            try (LlamaModel model = LlamaModel.create(spec.modelConfig(), placement, spec.seed(), false, d.tp());
                  Lomo stateless = new Lomo(0, 0)) {
                 ShardedCheckpoints checkpoints = new ShardedCheckpoints(new HadoopCheckpointStore(spec.checkpoints(),
                         spec.hadoop().configuration()), mesh, d.world(), spec.keepLast());

@@ -17,8 +17,8 @@ import org.lomospark.trainer.tensor.Threads;
 
 /**
  * Inside a Spark task: an exported Hugging Face model directory on any Hadoop filesystem, copied to local disk,
- * loaded on the CPU in fp32 with one libtorch thread (Spark already runs one task per core), used, then freed
- * with its local copy.
+ * loaded at a placement (the CPU in fp32 with one libtorch thread, as Spark already runs one task per core; or the
+ * task's GPU, {@link org.lomospark.pipeline.train.TaskDevice}), used, then freed with its local copy.
  *
  * <pre>{@code
  * List<Prediction> p = LocalModel.use("s3a://runs/x/model", hadoop, lm -> new CandidateScorer(lm, 32, pad)
@@ -34,14 +34,21 @@ public final class LocalModel {
         T apply(LlamaModel model) throws IOException;
     }
 
+    /** On the CPU in fp32. */
     public static <T> T use(String dir, HadoopSettings hadoop, Use<T> use) throws IOException {
-        Threads.set(1);
+        return use(dir, hadoop, Placement.cpu(torch.ScalarType.Float), use);
+    }
+
+    public static <T> T use(String dir, HadoopSettings hadoop, Placement placement, Use<T> use) throws IOException {
+        if (!placement.isCuda()) {
+            Threads.set(1);
+        }
         Path local = Files.createTempDirectory("lomo-model-");
         try (PointerScope scope = new PointerScope()) {
             copyDir(hadoop.configuration(), new org.apache.hadoop.fs.Path(dir), local);
             try (HfCheckpoint ckpt = HfCheckpoint.open(local);
                  LlamaModel lm = LlamaModel.load(LlamaConfig.fromJson(local.resolve("config.json")),
-                         Placement.cpu(torch.ScalarType.Float), ckpt::read)) {
+                         placement, ckpt::read)) {
                 return use.apply(lm);
             }
         } finally {

@@ -29,7 +29,6 @@ import org.lomospark.trainer.optim.AdaLomo;
 import org.lomospark.trainer.optim.FusedOptimizer;
 import org.lomospark.trainer.optim.Lomo;
 import org.lomospark.trainer.optim.LrSchedule;
-import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
 
@@ -56,29 +55,10 @@ final class TrainTask implements Serializable {
 
     Result run() throws Exception {
         Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
-        Placement placement = placement(BarrierTaskContext.get());
+        Placement placement = TaskDevice.of(BarrierTaskContext.get(), spec.device(), spec.dtype());
         Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
                 (groups, host) -> train(mesh, groups, placement));
         return result;
-    }
-
-    /**
-     * Where this rank computes: the CPU, or the GPU Spark assigned this task (its {@code gpu} resource), which
-     * becomes the thread's current device.
-     */
-    private Placement placement(BarrierTaskContext ctx) {
-        if (spec.device().equals("cpu")) {
-            return Placement.parse("cpu", spec.dtype());
-        }
-        org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
-        if (gpu == null || gpu.addresses().length == 0) {
-            throw new IllegalStateException("train.device is cuda but Spark gave task " + ctx.partitionId()
-                    + " no gpu: set spark.task.resource.gpu.amount=1 and the executors' gpu amount and discovery"
-                    + " script (Spark's resource scheduling; local mode assigns none)");
-        }
-        Placement at = Placement.parse("cuda:" + gpu.addresses()[0], spec.dtype());
-        Cuda.useDevice(at);
-        return at;
     }
 
     private Result train(Mesh mesh, Distributed d, Placement placement) throws IOException {

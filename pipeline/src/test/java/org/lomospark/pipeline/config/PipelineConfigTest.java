@@ -78,9 +78,18 @@ class PipelineConfigTest {
         assertTrue(shards.getMessage().contains("prepare.shards 4 is less than train.dp 8"), shards.getMessage());
         IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("train.device=tpu")));
-        assertTrue(device.getMessage().contains("train.device 'tpu' must be cpu or cuda"), device.getMessage());
-        assertEquals("bf16", PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16")).train()
-                .dtype());
+        assertTrue(device.getMessage().contains("train.device 'tpu' (override 'train.device=tpu') must be one of [cpu, cuda]"), device.getMessage());
+        PipelineConfig gpu = PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16"));
+        assertEquals("bf16", gpu.train().dtype());
+        // evaluation scores where training ran unless told otherwise
+        assertEquals(List.of("cuda", "bf16"), List.of(gpu.evaluate().device(), gpu.evaluate().dtype()));
+        PipelineConfig cpuEval = PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16",
+                "evaluate.device=cpu", "evaluate.dtype=f32"));
+        assertEquals(List.of("cpu", "f32"), List.of(cpuEval.evaluate().device(), cpuEval.evaluate().dtype()));
+        IllegalArgumentException evalDevice = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("evaluate.dtype=fp16")));
+        assertTrue(evalDevice.getMessage().contains("evaluate.dtype 'fp16' (override 'evaluate.dtype=fp16') must be"
+                + " one of [f32, bf16]"), evalDevice.getMessage());
         IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("prepare.tasks=[BoolQ, Boolq]")));
         assertTrue(task.getMessage().contains("unknown SuperGLUE task folder 'Boolq'"), task.getMessage());

@@ -1,6 +1,8 @@
 package org.lomospark.pipeline.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -118,7 +120,8 @@ class MultiRcRecordEvaluationTest {
         System.out.print(driver.table());
 
         // Spark tasks split by group: a MultiRC question's options may land in different tasks
-        EvalReport distributed = EvaluateStage.run(spark, modelDir.toUri().toString(), prepared, "val", 3, 4, pad);
+        EvalReport distributed = EvaluateStage.run(spark, modelDir.toUri().toString(), prepared, "val", 3, 4, pad,
+                "cpu", "f32");
         assertEquals(driver.predictions().stream().map(MultiRcRecordEvaluationTest::outcome).sorted().toList(),
                 distributed.predictions().stream().map(MultiRcRecordEvaluationTest::outcome).sorted().toList());
         for (String task : List.of("MultiRC", "ReCoRD")) {
@@ -127,6 +130,11 @@ class MultiRcRecordEvaluationTest {
             assertEquals(a.keySet(), b.keySet(), task);
             a.forEach((name, value) -> assertEquals(value, b.get(name), 1e-12, task + " " + name));
         }
+        // scoring on GPUs needs GPUs from Spark's scheduler: local mode assigns none, and the task says so
+        Exception noGpu = assertThrows(Exception.class, () -> EvaluateStage.run(spark, modelDir.toUri().toString(),
+                prepared, "val", 1, 4, pad, "cuda", "bf16"));
+        assertTrue(String.valueOf(noGpu.getMessage()).contains("device is cuda but Spark gave task 0"),
+                noGpu.getMessage());
     }
 
     private static List<Prediction> of(EvalReport report, String task) {
