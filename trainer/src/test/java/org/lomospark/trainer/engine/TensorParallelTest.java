@@ -39,6 +39,9 @@ class TensorParallelTest {
             false, true, "llama");
     private static final LlamaConfig TIED = new LlamaConfig(259, 32, 64, 2, 4, 4, 8, 1e-6, 10000, null, 128,
             true, false, "llama");
+    /** Eight heads sharing four kv heads, for four ranks: two query heads and one kv head each. */
+    private static final LlamaConfig GQA_FOUR = new LlamaConfig(259, 32, 64, 2, 8, 4, 4, 1e-6, 10000, null, 128,
+            false, true, "llama");
     private static final double LR = 0.5; // large, so a wrong update order or a missed gradient shows
     private static final int STEPS = 3;
     private static final double TOLERANCE = 1e-5;
@@ -46,6 +49,11 @@ class TensorParallelTest {
     @Test
     void twoTensorParallelRanksEqualOneRank() throws Exception {
         assertMatchesOneRank(GQA, 1, 2, 0);
+    }
+
+    @Test
+    void fourTensorParallelRanksEqualOneRank() throws Exception {
+        assertMatchesOneRank(GQA_FOUR, 1, 4, 0);
     }
 
     @Test
