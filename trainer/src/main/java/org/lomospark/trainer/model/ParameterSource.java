@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Native;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Tensors;
@@ -31,19 +32,17 @@ public interface ParameterSource {
     Tensor norm(String name, Slice part);
 
     /**
-     * Random initialization. {@code onCpu} draws from a CPU generator of this source's own, seeded with
-     * {@code seed}, so the seed means the same on any device and models built at once on several threads (ranks of
-     * one JVM) do not share draws; otherwise from the device's default generator, seeded here. Every tensor is
-     * drawn whole and then cut, so a tensor-parallel rank holds exactly its slice of the one-rank model of the seed.
+     * Random initialization from a generator of this source's own, seeded with {@code seed}, so models built at
+     * once on several threads (ranks of one JVM) neither share nor reseed each other's draws: with {@code onCpu} a
+     * CPU generator drawing in fp32 (the seed then means the same on any device), otherwise one on the placement's
+     * GPU. Every tensor is drawn whole and then cut, so a tensor-parallel rank holds exactly its slice of the
+     * one-rank model of the seed.
      */
     static ParameterSource random(Placement at, boolean onCpu, long seed) {
-        Generator cpu = onCpu ? torch.make_generator_cpu(seed) : null;
-        if (!onCpu) {
-            torch.manual_seed(seed);
-        }
+        Generator generator = onCpu ? torch.make_generator_cpu(seed) : Cuda.generator(at, seed);
         return new ParameterSource() {
             public Tensor weight(String name, Slice part) {
-                return Params.normal(at, cpu, part);
+                return Params.normal(at, generator, onCpu, part);
             }
 
             public Tensor bias(String name, Slice part) {

@@ -19,18 +19,18 @@ final class Params {
 
     /**
      * normal(0, 0.02), drawn for the whole tensor and then cut to {@code part}, so a slice holds the numbers the
-     * whole tensor has there. With a {@code cpu} generator the numbers come from it in fp32 and are then moved and
-     * cast, so one seed gives the same model on any device; with null they are drawn on the device by its default
-     * generator.
+     * whole tensor has there. With a CPU generator ({@code onCpu}) the numbers come from it in fp32 and are then
+     * moved and cast, so one seed gives the same model on any device; otherwise they are drawn on the device by
+     * {@code generator}, a generator on {@code at}'s GPU.
      */
-    static Tensor normal(Placement at, Generator cpu, Slice part) {
+    static Tensor normal(Placement at, Generator generator, boolean onCpu, Slice part) {
         try (PointerScope scope = new PointerScope()) {
             long[] shape = part.fullShape();
-            Tensor t = cpu != null ? torch.randn(shape, new GeneratorOptional(cpu), Tensors.options(ScalarType.Float))
-                    : torch.randn(shape, at.options());
+            Tensor t = torch.randn(shape, new GeneratorOptional(generator),
+                    onCpu ? Tensors.options(ScalarType.Float) : at.options());
             t = part.cut(t);
             t.mul_(new Scalar(INIT_STD));
-            return trainable(cpu != null ? t.to(at.torchDevice(), at.dtype()) : t);
+            return trainable(onCpu ? t.to(at.torchDevice(), at.dtype()) : t);
         }
     }
 

@@ -1,12 +1,14 @@
 package org.lomospark.trainer.tensor;
 
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.cuda.CUDAAllocator;
 import org.bytedeco.pytorch.cuda.DeviceStats;
 import org.bytedeco.pytorch.global.torch_cuda;
 
 /**
  * The few CUDA runtime facts the trainer reads: the caching allocator's allocated-bytes statistics (the number
- * a GPU memory figure means here: live tensors, not the allocator's reserve) and a device barrier for timing.
+ * a GPU memory figure means here: live tensors, not the allocator's reserve), a device barrier for timing, the
+ * thread's current device and a private random generator per device.
  * Only call for a {@link Placement#isCuda()} placement: it loads the CUDA natives.
  */
 public final class Cuda {
@@ -42,6 +44,18 @@ public final class Cuda {
     private static CUDAAllocator allocator(Placement at) {
         at.torchDevice(); // loads the CUDA natives and checks a device is there
         return torch_cuda.getAllocator();
+    }
+
+    /**
+     * A random generator of the caller's own on {@code at}'s GPU, seeded with {@code seed}: it draws what the
+     * device's default generator draws after {@code manual_seed(seed)}, but no other thread reseeds or advances it
+     * (ranks of one JVM build their models at once).
+     */
+    public static Generator generator(Placement at, long seed) {
+        at.torchDevice(); // loads the CUDA natives and checks a device is there
+        Generator g = torch_cuda.make_generator_cuda(index(at));
+        g.set_current_seed(seed);
+        return g;
     }
 
     private static byte index(Placement at) {
