@@ -59,8 +59,10 @@ public final class TrainStage {
                     + spec.dp() + ": every data-parallel rank needs at least one (prepare with --shards " + spec.dp()
                     + " or more)");
         }
+        // Local mode's slots are known up front. On a cluster, executors may still be registering (the count so far
+        // says nothing), and Spark's own barrier check waits for enough slots and fails with its reason if none come.
         int slots = jsc.sc().defaultParallelism();
-        if (spec.world() > slots) {
+        if (jsc.sc().isLocal() && spec.world() > slots) {
             throw new IllegalArgumentException("dp " + spec.dp() + " x tp " + spec.tp() + " needs " + spec.world()
                     + " task slots at once (a barrier stage starts all its tasks together); this Spark application"
                     + " has " + slots);

@@ -130,6 +130,11 @@ class TrainStageTest {
         IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
                 () -> TrainStage.run(spark, spec(dir.resolve("c"), 3, 0), System.out, null));
         assertTrue(slots.getMessage().contains("has 2 trainer shards, fewer than dp 3"), slots::getMessage);
+        // local[2] runs two tasks at once; a barrier stage of four could never start
+        IllegalArgumentException world = assertThrows(IllegalArgumentException.class,
+                () -> TrainStage.run(spark, spec(dir.resolve("d"), 2, 2, 0), System.out, null));
+        assertTrue(world.getMessage().contains("dp 2 x tp 2 needs 4 task slots at once")
+                && world.getMessage().contains("has 2"), world::getMessage);
     }
 
     private static List<Long> steps(Path metrics) throws Exception {
