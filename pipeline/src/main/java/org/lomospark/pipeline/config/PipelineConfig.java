@@ -214,8 +214,8 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
 
     /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32 or bf16. */
     private static void checkDevice(Config c, String block) {
-        for (Map.Entry<String, List<String>> key : Map.of("device", List.of("cpu", "cuda"), "dtype",
-                List.of("f32", "bf16")).entrySet()) {
+        for (Map.Entry<String, List<String>> key : List.of(Map.entry("device", List.of("cpu", "cuda")),
+                Map.entry("dtype", List.of("f32", "bf16")))) {
             String value = c.getString(key.getKey());
             if (!key.getValue().contains(value)) {
                 throw new IllegalArgumentException(block + "." + key.getKey() + " '" + value + "' ("
