@@ -6,7 +6,8 @@
 #    global batch; the summary line has tgs (tokens per GPU per second) and every rank's peak allocated memory.
 #  - Large (2 x H200, 141 GB each): 30B at tp 1 and tp 2, 65B at tp 2 (and at tp 1, which may not fit), into
 #    large.jsonl; a run that fails leaves a line {"model":..,"tp":..,"failed":exit status} and its stderr tail.
-# Usage: bench/dist-gpu.sh BUNDLE_DIR OUT_DIR [parity|scale|large]...   (all three when none is named;
+#  - tp4 (4 GPUs): 30B and 65B at tp 4, 7B at tp 1 and tp 4, into tp4.jsonl.
+# Usage: bench/dist-gpu.sh BUNDLE_DIR OUT_DIR [parity|scale|large|tp4]...   (the first three when none is named;
 #        BUNDLE_DIR holds lomo-spark/ from assemble.sh)
 set -euo pipefail
 bin="$1/lomo-spark/bin/lomo-trainer"
@@ -37,17 +38,30 @@ if [[ "$parts" == *" scale "* ]]; then
   done
 fi
 
-if [[ "$parts" == *" large "* ]]; then
-  # drawing 65B of random weights takes a while: a longer limit, and 5 timed steps as for 7B and 13B
-  for run in "llama-30b 2" "llama-65b 2" "llama-30b 1" "llama-65b 1"; do
+# Runs "model tp" pairs at dp 1 with a longer limit (drawing 65B of random weights takes a while), 5 timed steps as
+# for 7B and 13B; each summary line goes to $out/NAME.jsonl, each run's step lines to NAME-model-tpN.jsonl. A run that
+# fails leaves {"model":..,"tp":..,"failed":exit status} and the tail of its stderr.
+runs() {
+  local name="$1" run
+  shift
+  for run in "$@"; do
     set -- $run
     if timeout 300 "$bin" dist "${common[@]}" "${scale[@]}" --model "$1" --tp "$2" --dp 1 \
-        > "$out/large-$1-tp$2.jsonl" 2> "$out/large-$1-tp$2.err"; then
-      tail -1 "$out/large-$1-tp$2.jsonl" >> "$out/large.jsonl"
-      rm -f "$out/large-$1-tp$2.err"
+        > "$out/$name-$1-tp$2.jsonl" 2> "$out/$name-$1-tp$2.err"; then
+      tail -1 "$out/$name-$1-tp$2.jsonl" >> "$out/$name.jsonl"
+      rm -f "$out/$name-$1-tp$2.err"
     else
-      echo "{\"model\":\"$1\",\"tp\":$2,\"failed\":$?}" >> "$out/large.jsonl"
-      tail -c 4000 "$out/large-$1-tp$2.err" > "$out/large-$1-tp$2.err.tail" && rm -f "$out/large-$1-tp$2.err"
+      echo "{\"model\":\"$1\",\"tp\":$2,\"failed\":$?}" >> "$out/$name.jsonl"
+      tail -c 4000 "$out/$name-$1-tp$2.err" > "$out/$name-$1-tp$2.err.tail" && rm -f "$out/$name-$1-tp$2.err"
     fi
   done
+}
+
+if [[ "$parts" == *" large "* ]]; then
+  runs large "llama-30b 2" "llama-65b 2" "llama-30b 1" "llama-65b 1"
+fi
+
+# 4 GPUs: 30B and 65B at tp 4, and 7B at tp 1 and tp 4 for the scaling on the same card
+if [[ "$parts" == *" tp4 "* ]]; then
+  runs tp4 "llama-30b 4" "llama-65b 4" "llama-7b 1" "llama-7b 4"
 fi
