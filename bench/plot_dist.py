@@ -27,10 +27,10 @@ def main():
         card, path = source.split("=", 1)
         rows += [dict(json.loads(line), card=card) for line in open(path) if '"tgs"' in line]
     rows.sort(key=lambda r: (list(PAPER).index(NAMES[r["model"]]), r["card"], r["gpus"]))
-    labels = [f"{NAMES[r['model']]}\n{r['gpus']}x {r['card']} tp {r['tp']}" for r in rows]
+    labels = [f"{NAMES[r['model']]}\n{r['gpus']}x{r['card']}\ntp {r['tp']}" for r in rows]
     x = range(len(rows))
     width = 0.38
-    fig, (a, b) = plt.subplots(1, 2, figsize=(15, 5))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(17, 5.5))
     a.bar([i - width / 2 for i in x], [r["tgs"] for r in rows], width, label="lomo-spark, seq 1024 x 8")
     a.bar([i + width / 2 for i in x], [PAPER[NAMES[r["model"]]][1] for r in rows], width,
           label="LOMO paper, seq 1024 x 1, on its GPU count (7B 1, 13B 2, 30B 4, 65B 8 RTX 3090)")
