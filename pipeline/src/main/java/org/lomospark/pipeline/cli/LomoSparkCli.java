@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.pipeline.config.PipelineConfig;
+import org.lomospark.trainer.tensor.TorchLoader;
 
 /**
  * {@code lomo-spark <command> [--config FILE]... [key=value]...}: a stage of the pipeline ({@link Run}) on the Spark
@@ -43,6 +44,10 @@ public final class LomoSparkCli {
         if (inv.printConfig()) {
             System.out.println(config.render());
             return;
+        }
+        if (!inv.command().equals("prepare")) {
+            // before any executor of this host can start: they then find the natives unpacked (TorchLoader)
+            TorchLoader.load(false);
         }
         SparkSession spark = session(config, inv.command());
         try {

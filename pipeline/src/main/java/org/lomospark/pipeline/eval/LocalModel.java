@@ -14,6 +14,7 @@ import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
+import org.lomospark.trainer.tensor.TorchLoader;
 
 /**
  * Inside a Spark task: an exported Hugging Face model directory on any Hadoop filesystem, copied to local disk,
@@ -36,6 +37,7 @@ public final class LocalModel {
 
     /** On the CPU in fp32. */
     public static <T> T use(String dir, HadoopSettings hadoop, Use<T> use) throws IOException {
+        TorchLoader.load(false); // a host's executors start together: one at a time unpacks the natives
         return use(dir, hadoop, Placement.cpu(torch.ScalarType.Float), use);
     }
 

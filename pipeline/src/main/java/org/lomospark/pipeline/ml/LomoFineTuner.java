@@ -29,6 +29,7 @@ import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
 import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.tensor.TorchLoader;
 
 /**
  * Full-parameter LOMO fine-tuning as a Spark ML {@link Estimator}: {@link #fit} trains a LLaMA model on a
@@ -428,6 +429,7 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
     @Override
     public LomoModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
+        TorchLoader.load(false); // the driver too, under the lock the executors of its host take (TorchLoader)
         String root = getCheckpointDir();
         if (root == null) {
             throw new IllegalArgumentException("checkpointDir is not set: the run's data, checkpoints and model go "

@@ -4,6 +4,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
+import org.lomospark.trainer.tensor.TorchLoader;
 
 /**
  * Where a Spark task computes: the CPU, or the GPU Spark's resource scheduling assigned it (the task's {@code gpu}
@@ -23,6 +24,8 @@ public final class TaskDevice {
      * @throws IllegalStateException on {@code cuda} when Spark gave the task no GPU, saying which settings do
      */
     public static Placement of(TaskContext ctx, String device, String dtype) {
+        // a host's executors start together: one at a time unpacks the natives (see TorchLoader)
+        TorchLoader.load(device.equals("cuda"));
         if (device.equals("cpu")) {
             return Placement.parse("cpu", dtype);
         }
