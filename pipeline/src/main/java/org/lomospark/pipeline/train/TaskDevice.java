@@ -24,9 +24,8 @@ public final class TaskDevice {
      * @throws IllegalStateException on {@code cuda} when Spark gave the task no GPU, saying which settings do
      */
     public static Placement of(TaskContext ctx, String device, String dtype) {
-        // a host's executors start together: one at a time unpacks the natives (see TorchLoader)
-        TorchLoader.load(device.equals("cuda"));
         if (device.equals("cpu")) {
+            TorchLoader.load(false); // a host's executors start together: one at a time unpacks the natives
             return Placement.parse("cpu", dtype);
         }
         ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
@@ -36,6 +35,7 @@ public final class TaskDevice {
                     + " and discovery script (Spark's resource scheduling; local mode assigns none, local-cluster"
                     + " does: conf/gpu/local-cluster.conf)");
         }
+        TorchLoader.load(true);
         Placement at = Placement.parse("cuda:" + gpu.addresses()[0], dtype);
         Cuda.useDevice(at);
         return at;
