@@ -42,7 +42,7 @@ public interface ParameterSource {
         Generator generator = onCpu ? torch.make_generator_cpu(seed) : Cuda.generator(at, seed);
         return new ParameterSource() {
             public Tensor weight(String name, Slice part) {
-                return Params.normal(at, generator, onCpu, part);
+                return Params.normal(at, generator, part);
             }
 
             public Tensor bias(String name, Slice part) {

@@ -19,12 +19,12 @@ final class Params {
 
     /**
      * normal(0, 0.02), drawn for the whole tensor and then cut to {@code part}, so a slice holds the numbers the
-     * whole tensor has there. With a CPU generator ({@code onCpu}) the numbers come from it in fp32 and are then
-     * moved and cast, so one seed gives the same model on any device; otherwise they are drawn on the device by
-     * {@code generator}, a generator on {@code at}'s GPU.
+     * whole tensor has there. With a CPU generator the numbers come from it in fp32 and are then moved and cast, so
+     * one seed gives the same model on any device; with a generator on {@code at}'s GPU they are drawn there.
      */
-    static Tensor normal(Placement at, Generator generator, boolean onCpu, Slice part) {
+    static Tensor normal(Placement at, Generator generator, Slice part) {
         try (PointerScope scope = new PointerScope()) {
+            boolean onCpu = generator.device().is_cpu();
             long[] shape = part.fullShape();
             Tensor t = torch.randn(shape, new GeneratorOptional(generator),
                     onCpu ? Tensors.options(ScalarType.Float) : at.options());
