@@ -13,7 +13,8 @@ import org.lomospark.datasets.jsonl.Parsed;
  *
  * <p>Read from ShareGPT-style records, {@code {"id": "a1", "conversations": [{"from": "human", "value": "..."},
  * {"from": "gpt", "value": "..."}]}}; {@code from} is one of {@code system}, {@code human} or {@code user},
- * {@code gpt} or {@code assistant}.
+ * {@code gpt} or {@code assistant}. {@code id} is optional (many exports have none): a record without one has a
+ * null id until {@link #orId} gives it its place in the file.
  *
  * <pre>
  * for (Parsed&lt;Conversation&gt; p : Conversation.read(Path.of("sharegpt.jsonl"))) { ... }
@@ -30,12 +31,17 @@ public record Conversation(String id, List<Turn> turns) {
     }
 
     public static Conversation parse(JsonNode node) throws FieldException {
-        String id = Fields.requireText(node, "id");
+        String id = node.hasNonNull("id") ? Fields.requireText(node, "id") : null;
         List<Turn> turns = Fields.requireArray(node, "conversations", Turn::parse);
         if (!answered(turns)) {
             throw new FieldException("conversations", UNANSWERED);
         }
         return new Conversation(id, turns);
+    }
+
+    /** This conversation, with {@code fallback} as its id when the record had none. */
+    public Conversation orId(String fallback) {
+        return id != null ? this : new Conversation(fallback, turns);
     }
 
     /** A JSON array or JSONL file, see {@link InstructFile}. */

@@ -1,11 +1,8 @@
 package org.lomospark.datasets.instruct;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.lomospark.datasets.jsonl.FieldException;
+import org.lomospark.datasets.jsonl.JsonLine;
 import org.lomospark.datasets.jsonl.JsonlFile;
 import org.lomospark.datasets.jsonl.Parsed;
 import org.lomospark.datasets.jsonl.RecordParser;
@@ -33,10 +31,7 @@ import org.lomospark.datasets.jsonl.RecordParser;
  */
 public final class InstructFile {
     // The same strictness as JsonlFile: duplicate keys and trailing garbage mean a broken export.
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper JSON = JsonLine.strictMapper();
 
     private InstructFile() {}
 

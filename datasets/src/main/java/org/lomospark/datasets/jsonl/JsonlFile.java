@@ -1,20 +1,8 @@
 package org.lomospark.datasets.jsonl;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.CoderResult;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,11 +21,6 @@ import java.util.List;
  * </pre>
  */
 public final class JsonlFile {
-    // Duplicate keys and trailing garbage are silent in Jackson by default; in a dataset they mean a broken export.
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     private static final byte NEWLINE = '\n';
 
     private JsonlFile() {}
@@ -70,10 +53,7 @@ public final class JsonlFile {
     private static final class LineParser<T> {
         private final Path file;
         private final RecordParser<T> parser;
-        // REPORT, not the default REPLACE: a U+FFFD silently inside a passage would change what the model reads.
-        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final JsonLine rules = new JsonLine();
         private final List<Parsed<T>> out = new ArrayList<>();
         private long line;
 
@@ -84,38 +64,9 @@ public final class JsonlFile {
 
         void accept(byte[] bytes) {
             line++;
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            CharBuffer chars = CharBuffer.allocate(bytes.length); // UTF-8 never yields more chars than bytes
-            utf8.reset();
-            CoderResult result = utf8.decode(in, chars, true);
-            if (!result.isError()) {
-                result = utf8.flush(chars);
-            }
-            if (result.isError()) {
-                out.add(new Parsed.Bad<>(file, line, "not valid UTF-8 at byte " + (in.position() + 1)));
-                return;
-            }
-            String text = chars.flip().toString();
-            if (!text.isBlank()) {
-                out.add(parse(text));
-            }
-        }
-
-        private Parsed<T> parse(String text) {
-            JsonNode node;
-            try {
-                node = JSON.readTree(text);
-            } catch (JsonProcessingException e) {
-                String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
-                return new Parsed.Bad<>(file, line, "not valid JSON: " + e.getOriginalMessage() + where);
-            }
-            if (!node.isObject()) {
-                return new Parsed.Bad<>(file, line, "not a JSON object");
-            }
-            try {
-                return new Parsed.Ok<>(file, line, parser.parse(node));
-            } catch (FieldException e) {
-                return new Parsed.Bad<>(file, line, e.getMessage());
+            JsonLine.Result<T> r = rules.parse(bytes, bytes.length, parser);
+            if (r != null) {
+                out.add(r.ok() ? new Parsed.Ok<>(file, line, r.value()) : new Parsed.Bad<>(file, line, r.reason()));
             }
         }
     }
