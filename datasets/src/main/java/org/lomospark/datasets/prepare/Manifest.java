@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.Path;
  * that made it. Written last: its presence marks a complete output.
  *
  * <pre>
- * {"schema_version": 4, "tokenizer": "byte", "tokenizer_fingerprint": "byte-utf8-v1", "vocab_size": 259,
+ * {"schema_version": 5, "tokenizer": "byte", "tokenizer_fingerprint": "byte-utf8-v1", "vocab_size": 259,
  *  "max_length": 1024, "pack_length": 0, "eval_bucket": 64, "sampling": {"seed": 42, "train": 1000, "eval": 1000},
  *  "lines": 70, "records": 66, "bad": 4, ...,
  *  "sources": [{"task": "BoolQ", "split": "train", "path": "file:/data/BoolQ/train.jsonl", "bytes": 5120, ...}],
@@ -45,9 +45,10 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
                        List<Shard> shards) {
     /**
      * 2: trainer shards. 3: sampling, truncation, packing, eval buckets, instruction data. 4: eval rows carry
-     * {@code question}, {@code label} and {@code gold_labels} (MultiRC and ReCoRD metrics).
+     * {@code question}, {@code label} and {@code gold_labels} (MultiRC and ReCoRD metrics). 5: shards assigned by
+     * key and written by the executors (their number follows the data), sources say how they were read.
      */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
     public static final String FILE_NAME = "manifest.json";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -64,19 +65,37 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
     /**
      * One input file and what it gave.
      *
-     * @param task the SuperGLUE task directory, or the instruction data's name
-     * @param rows train rows for the train split (packed rows when packing), candidate rows otherwise
+     * @param task        the SuperGLUE task directory, or the instruction data's name
+     * @param container   {@code jsonl}, {@code json_array} or {@code parquet}
+     * @param compression {@code none}, {@code gzip}, {@code bzip2} or {@code zstd}
+     * @param splittable  whether the file can be read by several tasks (only uncompressed JSONL can)
+     * @param tasks       the tasks that read it: byte-range splits of JSONL; -1 for Parquet, which Spark's reader
+     *                    splits by row group
+     * @param rows        train rows for the train split (packed rows when packing), candidate rows otherwise
      */
-    public record Source(String task, String split, String path, long bytes, long lines, long records, long bad,
-                         long skipped, long truncated, long rows, long tokens, int longestRow) {}
+    public record Source(String task, String split, String path, long bytes, String container, String compression,
+                         boolean splittable, long tasks, long lines, long records, long bad, long skipped,
+                         long truncated, long rows, long tokens, int longestRow) {}
 
     /** One trainer shard file and what it holds. */
-    public record Shard(String file, long examples, long tokens) {}
+    public record Shard(String file, long examples, long tokens) implements java.io.Serializable {}
 
-    Manifest withOutputs(SortedMap<Integer, Long> buckets, List<Shard> written) {
-        return new Manifest(schemaVersion, tokenizer, tokenizerFingerprint, vocabSize, maxLength, packLength,
-                evalBucket, sampling, lines, records, bad, skipped, truncated, trainRows, evalRows, totalTokens,
-                longestRow, sources, buckets, written);
+    /**
+     * The manifest of trainer shards that some other producer wrote with {@link TrainShardWriter#writeExamples}
+     * (the Spark ML fine-tuner's DataFrame rows): the same shard list the trainer reads from a prepare output, with
+     * train counts only.
+     */
+    public static Manifest ofShards(String tokenizer, org.lomospark.datasets.tokenize.Tokenizer t, int maxLength,
+                                    List<Shard> shards) {
+        long rows = shards.stream().mapToLong(Shard::examples).sum();
+        long tokens = shards.stream().mapToLong(Shard::tokens).sum();
+        return new Manifest(SCHEMA_VERSION, tokenizer, t.fingerprint(), t.vocabSize(), maxLength, 0, 1,
+                Sampling.ALL, rows, rows, 0, 0, 0, rows, 0, tokens, 0, List.of(), new TreeMap<>(), shards);
+    }
+
+    /** The shard files, in shard order, under the output directory {@code root}. */
+    public List<Path> shardPaths(Path root) {
+        return shards.stream().map(s -> new Path(new Path(root, TrainShard.DIR), s.file())).toList();
     }
 
     /** Reads a manifest this code can use; throws naming the file for another schema version. */
@@ -92,7 +111,8 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
         return m;
     }
 
-    void write(FileSystem fs, Path file) throws IOException {
+    /** Writes {@code file}, which must not exist yet. */
+    public void write(FileSystem fs, Path file) throws IOException {
         try (OutputStream out = fs.create(file, false)) {
             JSON.writeValue(out, this);
         }

@@ -11,17 +11,22 @@ import org.lomospark.datasets.prompt.TrainingExample;
 /**
  * Packs whole training examples into rows of at most {@code length} tokens: best fit decreasing (longest example
  * first, each into the open row it fills most tightly, a new row when none has room), which fills rows far
- * better than packing in file order. Deterministic: ties go by input order, rows are numbered as opened.
+ * better than packing in file order. Deterministic: ties go by input order, rows are numbered as opened. A prepare
+ * job packs each trainer shard's examples of one source in windows of {@link #WINDOW}, in shard order, so memory
+ * stays bounded and the rows do not depend on how the input was split.
  *
  * <p>An example is never split: its answer would lose its question. Each row records where its examples start
  * ({@link Packed#segments()}), so a trainer can keep attention inside an example; the loss masks travel
  * unchanged, so the loss stays on the responses.
  *
  * <pre>
- * List&lt;Packing.Packed&gt; rows = Packing.pack("alpaca", examples, 1024);
+ * List&lt;Packing.Packed&gt; rows = Packing.pack("alpaca/pack-00003-", examples, 1024, 0);   // ids ...-000000 on
  * </pre>
  */
 final class Packing {
+    /** Examples packed together at most: about 30 MB of tokens, and a fill within a hair of the whole set's. */
+    static final int WINDOW = 16_384;
+
     private Packing() {}
 
     /**
@@ -31,13 +36,16 @@ final class Packing {
      */
     record Packed(String id, int[] tokens, boolean[] lossMask, int[] segments) {}
 
-    /** Throws {@link IllegalArgumentException} when an example is longer than {@code length}. */
-    static List<Packed> pack(String name, List<TrainingExample> examples, int length) {
+    /**
+     * Row {@code r} gets the id {@code idPrefix} followed by {@code firstNumber + r} in six digits or more. Throws
+     * {@link IllegalArgumentException} when an example is longer than {@code length}.
+     */
+    static List<Packed> pack(String idPrefix, List<TrainingExample> examples, int length, long firstNumber) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < examples.size(); i++) {
             int n = examples.get(i).tokens().length;
             if (n > length) {
-                throw new IllegalArgumentException(name + " " + examples.get(i).id() + ": " + n
+                throw new IllegalArgumentException(examples.get(i).task() + " " + examples.get(i).id() + ": " + n
                         + " tokens do not fit a packed row of " + length);
             }
             order.add(i);
@@ -72,7 +80,8 @@ final class Packing {
         }
         List<Packed> out = new ArrayList<>(rows.size());
         for (int r = 0; r < rows.size(); r++) {
-            out.add(concat(String.format(Locale.ROOT, "%s/pack-%06d", name, r), rows.get(r), used.get(r)));
+            out.add(concat(String.format(Locale.ROOT, "%s%06d", idPrefix, firstNumber + r), rows.get(r),
+                    used.get(r)));
         }
         return out;
     }

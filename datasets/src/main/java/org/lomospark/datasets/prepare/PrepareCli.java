@@ -30,7 +30,8 @@ public final class PrepareCli {
         OPTIONS.put("superglue", "a SuperGLUE root: <root>/<Task>/{train,val,test}.jsonl");
         OPTIONS.put("tasks", "comma-separated task folders, or all (default all when --superglue is given)");
         OPTIONS.put("splits", "comma-separated splits (default train,val,test)");
-        OPTIONS.put("instruct", "name:format:path, comma-separated; format alpaca or sharegpt");
+        OPTIONS.put("instruct", "name:format:path, comma-separated; format alpaca, sharegpt or messages; path JSONL"
+                + " or a JSON array (optionally .gz/.bz2/.zst), or .parquet");
         OPTIONS.put("tokenizer", "byte, or a directory with tokenizer.json (default byte)");
         OPTIONS.put("max-length", "longest row in tokens; passages are cut to fit (default "
                 + PrepareSpec.DEFAULT_MAX_LENGTH + ")");
@@ -40,7 +41,12 @@ public final class PrepareCli {
         OPTIONS.put("pack", "pack instruction examples into rows of this many tokens, 0 for none (default 0)");
         OPTIONS.put("eval-bucket", "eval rows' padded_length is a multiple of this (default "
                 + PrepareSpec.DEFAULT_EVAL_BUCKET + ")");
-        OPTIONS.put("shards", "trainer shard files (default " + PrepareSpec.DEFAULT_SHARDS + ")");
+        OPTIONS.put("shards", "trainer shard files at least, a multiple of this (default " + PrepareSpec.DEFAULT_SHARDS
+                + ")");
+        OPTIONS.put("split-bytes", "bytes of uncompressed JSONL per task (default " + PrepareSpec.DEFAULT_SPLIT_BYTES
+                + ")");
+        OPTIONS.put("max-line-bytes", "longer lines are quarantined unread (default "
+                + PrepareSpec.DEFAULT_MAX_LINE_BYTES + ")");
         OPTIONS.put("max-bad-fraction", "fail above this share of bad lines (default "
                 + PrepareSpec.DEFAULT_MAX_BAD_FRACTION + ")");
         OPTIONS.put("force", "true to replace a finished output (default false: a rerun is a no-op)");
@@ -121,6 +127,8 @@ public final class PrepareCli {
                 .pack(integer(o, "pack", 0))
                 .evalBucket(integer(o, "eval-bucket", PrepareSpec.DEFAULT_EVAL_BUCKET))
                 .shards(integer(o, "shards", PrepareSpec.DEFAULT_SHARDS))
+                .splitBytes(longInteger(o, "split-bytes", PrepareSpec.DEFAULT_SPLIT_BYTES))
+                .maxLineBytes(integer(o, "max-line-bytes", PrepareSpec.DEFAULT_MAX_LINE_BYTES))
                 .maxBadFraction(number(o, "max-bad-fraction", PrepareSpec.DEFAULT_MAX_BAD_FRACTION))
                 .force(bool(o, "force"));
         return b.build();
@@ -135,20 +143,24 @@ public final class PrepareCli {
     }
 
     private static int integer(Map<String, String> o, String key, int fallback) {
-        String v = o.get(key);
-        try {
-            return v == null ? fallback : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'", e);
-        }
+        return parsed(o, key, fallback, Integer::valueOf, "an integer");
+    }
+
+    private static long longInteger(Map<String, String> o, String key, long fallback) {
+        return parsed(o, key, fallback, Long::valueOf, "an integer");
     }
 
     private static double number(Map<String, String> o, String key, double fallback) {
+        return parsed(o, key, fallback, Double::valueOf, "a number");
+    }
+
+    private static <T> T parsed(Map<String, String> o, String key, T fallback,
+                                java.util.function.Function<String, T> parse, String what) {
         String v = o.get(key);
         try {
-            return v == null ? fallback : Double.parseDouble(v);
+            return v == null ? fallback : parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be a number, got '" + v + "'", e);
+            throw new IllegalArgumentException("--" + key + " must be " + what + ", got '" + v + "'", e);
         }
     }
 

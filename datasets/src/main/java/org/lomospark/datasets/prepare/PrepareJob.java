@@ -1,9 +1,9 @@
 package org.lomospark.datasets.prepare;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,24 +14,32 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
+import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.lomospark.datasets.superglue.Split;
-import org.lomospark.datasets.superglue.SuperGlueTask;
-import org.lomospark.datasets.tokenize.Tokenizer;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
 
 /**
  * SuperGLUE JSONL and instruction data to tokenized Parquet: {@code train/} (tokens, loss mask, segments),
  * {@code eval/} (val and test candidates), {@code quarantine/} (file, line, reason of every bad line), the train
  * rows again as Arrow {@link TrainShard} files for the trainer under {@code shards/}, and {@code manifest.json}.
  *
- * <p>Each input file is read whole by one task, so its sampling, truncation and packing see the whole file. The
- * tokenizer's files are read once on the driver and broadcast; each executor builds one tokenizer from them.
+ * <p>A Spark job in the proper sense: the driver checks the inputs and plans byte-range splits ({@link Inputs});
+ * tasks read their split line by line and parse, sample ({@link Draw}), render and tokenize each record as it comes
+ * ({@link Render}, one tokenizer per executor JVM); one shuffle sends every row to its place ({@link Layout}):
+ * its trainer shard, eval part, the quarantine or the counts, sorted within the partition. Each trainer shard
+ * partition then writes its own Arrow file on the executor, and the same partitions are written as the train
+ * Parquet, each table once. The driver only gathers counts: its memory does not grow with the data.
  *
  * <p>The output is committed whole: renamed into place from a hidden sibling where a directory rename is atomic,
  * or, on an object store, written in place with {@code manifest.json} last. An output that already has a manifest
@@ -44,6 +52,19 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  */
 public final class PrepareJob {
     private static final int QUOTED_BAD_LINES = 5;
+    /**
+     * Tokens per trainer shard, at most by estimate: each shard is built in its task's memory (5 bytes a token:
+     * the id and its mask byte, twice that while a buffer grows), so more data means more shards, never bigger ones.
+     */
+    static final long TOKENS_PER_SHARD = 24_000_000;
+    /**
+     * Tokens per input byte, for that estimate: the byte tokenizer makes one per byte; a BPE tokenizer far fewer
+     * (LLaMA-2's made 0.25 per byte of Alpaca-style JSONL with the chat template, English text; other scripts more).
+     */
+    private static final double BYTE_TOKENS_PER_BYTE = 1.0;
+    private static final double BPE_TOKENS_PER_BYTE = 0.35;
+    /** A compressed file is counted as this many times its size. */
+    private static final int COMPRESSION_RATIO = 4;
 
     private PrepareJob() {}
 
@@ -60,104 +81,65 @@ public final class PrepareJob {
             throw new IOException(out + " exists but has no " + Manifest.FILE_NAME
                     + ": not a finished prepare output; remove it or set force");
         }
-        List<InputFile> inputs = inputs(conf, spec);
+        List<InputFile> inputs = Inputs.resolve(conf, spec);
         TokenizerSpec.Loaded loaded = spec.tokenizer().load(conf);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<TokenizerSpec.Loaded> tokenizer = jsc.broadcast(loaded);
-        JavaRDD<Tagged> all = null;
-        for (InputFile in : inputs) {
-            JavaRDD<Tagged> file = jsc.binaryFiles(in.path()).mapPartitions(new PrepareFile(in, spec, tokenizer));
-            all = all == null ? file : all.union(file);
-        }
-        // three tables and the counts come from one parse; keep it rather than parse once per table
-        all.persist(StorageLevel.MEMORY_AND_DISK());
+        Broadcast<SerializableWritable<Configuration>> hadoop = jsc.broadcast(new SerializableWritable<>(conf));
         try {
-            Manifest manifest = manifest(spec, loaded.tokenizer(), inputs, rows(all, Table.COUNTS).collect());
-            checkBadFraction(spec, manifest, all);
-            return write(spark, fs, out, all, manifest, spec.shards());
+            List<LineSplit> splits = Inputs.splits(jsc, hadoop, inputs, spec.splitBytes());
+            JavaRDD<RawLine> lines = Inputs.lines(spark, hadoop, inputs, splits, spec.maxLineBytes());
+            Draw draw = Draw.of(lines, inputs, spec);
+            Layout layout = new Layout(trainShards(spec, inputs), spec.shards(),
+                    inputs.stream().map(in -> in.name() + '\u0000' + in.splitName()).toArray(String[]::new));
+            // the one shuffle: every later job reads its partitions back instead of parsing again
+            JavaPairRDD<Layout.Key, Out> placed = lines.mapPartitionsToPair(
+                    new Render(inputs, spec, tokenizer, draw, layout))
+                    .repartitionAndSortWithinPartitions(layout, Layout.ORDER);
+
+            Map<Integer, Out.Counts> counts = new TreeMap<>();
+            for (Out o : values(prune(placed, layout.counts(), layout.counts() + 1)).collect()) {
+                Out.Counts c = (Out.Counts) o;
+                counts.computeIfAbsent(c.source, Out.Counts::new).add(c);
+            }
+            checkBadFraction(spec, counts, placed, layout);
+            return write(spark, fs, out, placed, layout, hadoop, new Counted(spec, loaded, inputs, splits, counts));
         } finally {
-            all.unpersist(false);
             tokenizer.destroy();
+            hadoop.destroy();
         }
     }
 
-    /** The input files in spec order, each checked to exist (a missing one throws here), with its size. */
-    private static List<InputFile> inputs(Configuration conf, PrepareSpec spec) throws IOException {
-        List<InputFile> out = new ArrayList<>();
-        if (!spec.tasks().isEmpty()) {
-            Path root = new Path(spec.input());
-            FileSystem fs = root.getFileSystem(conf);
-            for (SuperGlueTask task : spec.tasks()) {
-                for (Split split : spec.splits()) {
-                    Path file = fs.makeQualified(new Path(new Path(root, task.dirName()), split.fileName()));
-                    out.add(new InputFile(task.dirName(), split, file.toString(), length(fs, file), task, null));
-                }
-            }
-        }
-        for (InstructInput i : spec.instruct()) {
-            Path file = new Path(i.path());
-            FileSystem fs = file.getFileSystem(conf);
-            file = fs.makeQualified(file);
-            out.add(new InputFile(i.name(), Split.TRAIN, file.toString(), length(fs, file), null, i.format()));
-        }
-        return out;
-    }
-
-    private static long length(FileSystem fs, Path file) throws IOException {
-        try {
-            return fs.getFileStatus(file).getLen();
-        } catch (FileNotFoundException e) {
-            throw new FileNotFoundException("input " + file + " does not exist");
-        }
-    }
-
-    private static Manifest manifest(PrepareSpec spec, Tokenizer tokenizer, List<InputFile> inputs,
-                                     List<Row> counts) {
-        Map<String, Row> byPath = new HashMap<>();
-        counts.forEach(c -> byPath.put(c.getString(0), c));
-        List<Manifest.Source> sources = new ArrayList<>();
-        long[] sum = new long[5];
-        long trainRows = 0;
-        long evalRows = 0;
-        long tokens = 0;
-        int longest = 0;
+    /** At least {@link PrepareSpec#shards()}, a multiple of it, and enough that no shard outgrows a task. */
+    private static int trainShards(PrepareSpec spec, List<InputFile> inputs) {
+        long bytes = 0;
         for (InputFile in : inputs) {
-            Row c = byPath.get(in.path());
-            Manifest.Source f = new Manifest.Source(in.name(), in.splitName(), in.path(), in.bytes(), c.getLong(1),
-                    c.getLong(2), c.getLong(3), c.getLong(4), c.getLong(5), c.getLong(6), c.getLong(7),
-                    c.getInt(8));
-            sources.add(f);
-            sum[0] += f.lines();
-            sum[1] += f.records();
-            sum[2] += f.bad();
-            sum[3] += f.skipped();
-            sum[4] += f.truncated();
             if (in.split() == Split.TRAIN) {
-                trainRows += f.rows();
-            } else {
-                evalRows += f.rows();
+                bytes += in.compression() == Compression.NONE ? in.bytes() : in.bytes() * COMPRESSION_RATIO;
             }
-            tokens += f.tokens();
-            longest = Math.max(longest, f.longestRow());
         }
-        return new Manifest(Manifest.SCHEMA_VERSION, spec.tokenizer().toString(), tokenizer.fingerprint(),
-                tokenizer.vocabSize(), spec.maxLength(), spec.packLength(), spec.evalBucket(), spec.sampling(),
-                sum[0], sum[1], sum[2], sum[3], sum[4], trainRows, evalRows, tokens, longest, sources, new TreeMap<>(),
-                List.of());
+        double perByte = spec.tokenizer().equals(TokenizerSpec.BYTE) ? BYTE_TOKENS_PER_BYTE : BPE_TOKENS_PER_BYTE;
+        long shards = (long) Math.ceil(bytes * perByte / TOKENS_PER_SHARD);
+        long multiples = Math.max(1, (shards + spec.shards() - 1) / spec.shards());
+        return Math.toIntExact(spec.shards() * multiples);
     }
 
-    private static void checkBadFraction(PrepareSpec spec, Manifest m, JavaRDD<Tagged> all) {
-        long lines = m.lines();
-        double fraction = lines == 0 ? 0 : (double) m.bad() / lines;
+    private static void checkBadFraction(PrepareSpec spec, Map<Integer, Out.Counts> counts,
+                                         JavaPairRDD<Layout.Key, Out> placed, Layout layout) {
+        long lines = counts.values().stream().mapToLong(c -> c.lines).sum();
+        long bad = counts.values().stream().mapToLong(c -> c.bad).sum();
+        double fraction = lines == 0 ? 0 : (double) bad / lines;
         if (fraction > spec.maxBadFraction()) {
-            List<String> first = rows(all, Table.QUARANTINE).take(QUOTED_BAD_LINES).stream()
-                    .map(r -> r.getString(0) + ":" + r.getLong(1) + ": " + r.getString(2))
+            List<String> first = values(prune(placed, layout.quarantine(), layout.quarantine() + 1))
+                    .take(QUOTED_BAD_LINES).stream()
+                    .map(o -> (Out.Bad) o)
+                    .map(b -> b.file() + ":" + b.line() + ": " + b.reason())
                     .toList();
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "bad fraction %.4f (%d quarantined of %d lines) is over the limit maxBadFraction %.4f;"
                             + " nothing written. First bad lines:%n  %s",
-                    fraction, m.bad(), lines, spec.maxBadFraction(), String.join(System.lineSeparator() + "  ",
+                    fraction, bad, lines, spec.maxBadFraction(), String.join(System.lineSeparator() + "  ",
                             first)));
         }
     }
@@ -167,14 +149,15 @@ public final class PrepareJob {
             "wasbs", "abfs", "abfss");
 
     /**
-     * Writes the output and commits it; returns the manifest with the shards it wrote. Where renaming a directory
-     * is atomic (local files, HDFS) everything goes into a hidden sibling that one rename puts in place. On an
-     * object store the files go straight to the output and {@code manifest.json}, written last, is the commit, as
-     * for checkpoints: a run that dies leaves an output without a manifest, which readers refuse and a rerun
-     * replaces only when forced. On any failure what was written is removed.
+     * Writes the output and commits it; returns the manifest. Where renaming a directory is atomic (local files,
+     * HDFS) everything goes into a hidden sibling that one rename puts in place. On an object store the files go
+     * straight to the output and {@code manifest.json}, written last, is the commit, as for checkpoints: a run that
+     * dies leaves an output without a manifest, which readers refuse and a rerun replaces only when forced. On any
+     * failure what was written is removed.
      */
-    private static Manifest write(SparkSession spark, FileSystem fs, Path out, JavaRDD<Tagged> all,
-                                  Manifest counted, int shards) throws IOException {
+    private static Manifest write(SparkSession spark, FileSystem fs, Path out, JavaPairRDD<Layout.Key, Out> placed,
+                                  Layout layout, Broadcast<SerializableWritable<Configuration>> hadoop,
+                                  Counted counted) throws IOException {
         boolean rename = !NO_ATOMIC_RENAME.contains(fs.getScheme());
         Path target = rename ? new Path(out.getParent(), "." + out.getName() + ".prepare-" + UUID.randomUUID())
                 : out;
@@ -182,23 +165,38 @@ public final class PrepareJob {
             throw new IOException("could not remove the old " + out);
         }
         boolean committed = false;
+        // Parquet's two-level list layout ("repeated int32 array"), which Spark, Arrow and pandas all read as
+        // array<int>, writes an element as one value; the standard three-level one opens a group per element and
+        // took most of the write's time. A session of its own: the caller's settings stay as they are.
+        SparkSession writer = spark.newSession();
+        writer.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
         try {
-            for (Table t : List.of(Table.TRAIN, Table.EVAL, Table.QUARANTINE)) {
-                Dataset<Row> rows = spark.createDataFrame(rows(all, t), t.schema);
-                if (t == Table.EVAL) {
-                    // an evaluator reading a part in order meets each bucket's rows together
-                    rows = rows.sortWithinPartitions("padded_length", "task", "split", "group", "candidate");
-                }
-                rows.write().parquet(new Path(target, t.dir).toString());
-            }
-            SortedMap<Integer, Long> buckets = new TreeMap<>();
-            spark.read().parquet(new Path(target, Table.EVAL.dir).toString()).groupBy("padded_length").count()
-                    .collectAsList().forEach(r -> buckets.put(r.getInt(0), r.getLong(1)));
-            // shards from the Parquet just written, so the two hold the same rows by construction
-            List<Row> train = spark.read().parquet(new Path(target, Table.TRAIN.dir).toString())
-                    .orderBy("task", "id").collectAsList();
-            Manifest manifest = counted.withOutputs(buckets,
-                    TrainShardWriter.write(fs, new Path(target, TrainShard.DIR), train, shards));
+            List<InputFile> sources = counted.inputs();
+            int pack = counted.spec().packLength();
+            JavaPairRDD<Layout.Key, Out> train = prune(placed, 0, layout.trainShards);
+            // shard s is train partition s: while the Parquet writer takes its rows, its task writes them into the
+            // shard file too (one read of the partition for both) and reports what the shard holds
+            String shardDir = new Path(target, TrainShard.DIR).toString();
+            CollectionAccumulator<ShardStats> written = spark.sparkContext().collectionAccumulator("train shards");
+            JavaRDD<Row> trainRows = train.mapPartitionsWithIndex((Integer s, Iterator<Tuple2<Layout.Key, Out>> it) ->
+                    new ShardTee(new ShardRows(it, sources, pack, s), s, sources.size(),
+                            new Path(shardDir, TrainShard.fileName(s)), hadoop.value().value(), written), false);
+            writer.createDataFrame(trainRows, Table.TRAIN.schema).write()
+                    .parquet(new Path(target, Table.TRAIN.dir).toString());
+            List<ShardStats> shards = shards(written.value(), layout.trainShards);
+            JavaRDD<Row> evalRows = values(prune(placed, layout.trainShards, layout.quarantine()))
+                    .map(o -> ((Out.Eval) o).row());
+            writer.createDataFrame(evalRows, Table.EVAL.schema).write()
+                    .parquet(new Path(target, Table.EVAL.dir).toString());
+            JavaRDD<Row> badRows = values(prune(placed, layout.quarantine(), layout.quarantine() + 1))
+                    .map(o -> {
+                        Out.Bad b = (Out.Bad) o;
+                        return RowFactory.create(b.file(), b.line(), b.reason());
+                    });
+            writer.createDataFrame(badRows, Table.QUARANTINE.schema).write()
+                    .parquet(new Path(target, Table.QUARANTINE.dir).toString());
+
+            Manifest manifest = counted.manifest(shards);
             manifest.write(fs, new Path(target, Manifest.FILE_NAME));
             if (rename) {
                 if (fs.exists(out) && !fs.delete(out, true)) {
@@ -217,7 +215,97 @@ public final class PrepareJob {
         }
     }
 
-    private static JavaRDD<Row> rows(JavaRDD<Tagged> all, Table table) {
-        return all.filter(t -> t.table() == table).map(Tagged::row);
+    /** Every shard's report, in shard order; each train partition's task reports once (Spark applies a result
+     * task's accumulator updates once, however often it ran). */
+    private static List<ShardStats> shards(List<ShardStats> reported, int count) {
+        ShardStats[] byShard = new ShardStats[count];
+        for (ShardStats st : reported) {
+            byShard[st.index()] = st;
+        }
+        for (int s = 0; s < count; s++) {
+            if (byShard[s] == null) {
+                throw new IllegalStateException("trainer shard " + s + " of " + count + " was not written");
+            }
+        }
+        return List.of(byShard);
+    }
+
+    /** What the manifest is made of, before the shards exist. */
+    private record Counted(PrepareSpec spec, TokenizerSpec.Loaded tokenizer, List<InputFile> inputs,
+                           List<LineSplit> splits, Map<Integer, Out.Counts> counts) {
+        Manifest manifest(List<ShardStats> shards) {
+            List<Manifest.Source> sources = new ArrayList<>();
+            long[] sum = new long[5];
+            long trainRows = 0;
+            long evalRows = 0;
+            long tokens = 0;
+            int longest = 0;
+            SortedMap<Integer, Long> buckets = new TreeMap<>();
+            for (int s = 0; s < inputs.size(); s++) {
+                InputFile in = inputs.get(s);
+                Out.Counts c = counts.getOrDefault(s, new Out.Counts(s));
+                long rows = c.evalRows;
+                long t = c.evalTokens;
+                int max = c.evalLongest;
+                for (ShardStats st : shards) {
+                    rows += st.rows()[s];
+                    t += st.tokens()[s];
+                    max = Math.max(max, st.longest()[s]);
+                }
+                int source = s;
+                long tasks = in.container() == InputFile.Container.PARQUET ? -1
+                        : splits.stream().filter(x -> x.source() == source).count();
+                Manifest.Source f = new Manifest.Source(in.name(), in.splitName(), in.path(), in.bytes(),
+                        in.container().name().toLowerCase(Locale.ROOT), in.compression().toString(),
+                        in.splittable(), tasks, c.lines, c.records, c.bad, c.skipped, c.truncated, rows, t, max);
+                sources.add(f);
+                sum[0] += f.lines();
+                sum[1] += f.records();
+                sum[2] += f.bad();
+                sum[3] += f.skipped();
+                sum[4] += f.truncated();
+                if (in.split() == Split.TRAIN) {
+                    trainRows += rows;
+                } else {
+                    evalRows += rows;
+                }
+                tokens += t;
+                longest = Math.max(longest, max);
+                c.buckets.forEach((k, v) -> buckets.merge(k, v, Long::sum));
+            }
+            return new Manifest(Manifest.SCHEMA_VERSION, spec.tokenizer().toString(),
+                    tokenizer.tokenizer().fingerprint(), tokenizer.tokenizer().vocabSize(), spec.maxLength(),
+                    spec.packLength(), spec.evalBucket(), spec.sampling(), sum[0], sum[1], sum[2], sum[3], sum[4],
+                    trainRows, evalRows, tokens, longest, sources, buckets,
+                    shards.stream().map(ShardStats::shard).toList());
+        }
+    }
+
+    /** Partitions {@code [from, to)} of {@code rdd} alone: the others are never computed (nor their shuffle read). */
+    private static JavaPairRDD<Layout.Key, Out> prune(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
+        return JavaPairRDD.fromRDD(PartitionPruningRDD.create(rdd.rdd(), new Range(from, to)),
+                ClassTag$.MODULE$.apply(Layout.Key.class), ClassTag$.MODULE$.apply(Out.class));
+    }
+
+    private static JavaRDD<Out> values(JavaPairRDD<Layout.Key, Out> rdd) {
+        return rdd.values();
+    }
+
+    /** Whether a partition index is in {@code [from, to)}; a class, as Spark serializes it with the RDD. */
+    private static final class Range extends AbstractFunction1<Object, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int from;
+        private final int to;
+
+        Range(int from, int to) {
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public Object apply(Object partition) {
+            int p = (Integer) partition;
+            return p >= from && p < to;
+        }
     }
 }

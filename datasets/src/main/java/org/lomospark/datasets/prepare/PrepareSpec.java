@@ -30,11 +30,17 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
  *                       shape an evaluator pads a batch of them to
  * @param maxBadFraction the largest share of bad lines (bad / all non-blank lines) the job accepts
  * @param force          replace an output that already has a manifest; without it such a run is a no-op
- * @param shards         how many {@link TrainShard} files to write; more than the train rows gives empty ones
+ * @param shards         the fewest {@link TrainShard} files to write (more than the train rows gives empty ones);
+ *                       the job writes a multiple of it, enough for at most about 24M tokens a shard by an
+ *                       estimate from the train input's size, so a shard never outgrows its task's memory; also
+ *                       the number of eval parts
+ * @param splitBytes     an uncompressed JSONL file is read by one task per this many bytes
+ * @param maxLineBytes   a longer line is quarantined unread, so a broken file cannot exhaust a task's memory
  */
 public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks, List<Split> splits,
                           List<InstructInput> instruct, TokenizerSpec tokenizer, int maxLength, Sampling sampling,
-                          int packLength, int evalBucket, double maxBadFraction, boolean force, int shards)
+                          int packLength, int evalBucket, double maxBadFraction, boolean force, int shards,
+                          long splitBytes, int maxLineBytes)
         implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Enough for a handful of data-parallel ranks on SuperGLUE sizes. */
@@ -42,6 +48,10 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
     public static final int DEFAULT_MAX_LENGTH = 1024;
     public static final int DEFAULT_EVAL_BUCKET = 64;
     public static final double DEFAULT_MAX_BAD_FRACTION = 0.01;
+    /** Hadoop's block size on local files: a 1 GB file is 32 tasks. */
+    public static final long DEFAULT_SPLIT_BYTES = 32L << 20;
+    /** Far above any sequence a model trains on (128k tokens are about 0.5 MB of text). */
+    public static final int DEFAULT_MAX_LINE_BYTES = 8 << 20;
 
     public PrepareSpec {
         if (output == null || output.isBlank()) {
@@ -84,6 +94,12 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
         if (shards < 1) {
             throw new IllegalArgumentException("shards " + shards + " must be at least 1");
         }
+        if (splitBytes < 1 << 16) {
+            throw new IllegalArgumentException("splitBytes " + splitBytes + " must be at least 65536");
+        }
+        if (maxLineBytes < 1) {
+            throw new IllegalArgumentException("maxLineBytes " + maxLineBytes + " must be at least 1");
+        }
     }
 
     public static Builder builder(String output) {
@@ -95,7 +111,10 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
         return packLength == 0 ? maxLength : packLength;
     }
 
-    /** Defaults: byte tokenizer, max length 1024, every record, no packing, buckets of 64, 1% bad, 4 shards. */
+    /**
+     * Defaults: byte tokenizer, max length 1024, every record, no packing, buckets of 64, 1% bad, 4 shards, splits
+     * of 32 MiB, lines of at most 8 MiB.
+     */
     public static final class Builder {
         private final String output;
         private String input;
@@ -110,6 +129,8 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
         private double maxBadFraction = DEFAULT_MAX_BAD_FRACTION;
         private boolean force;
         private int shards = DEFAULT_SHARDS;
+        private long splitBytes = DEFAULT_SPLIT_BYTES;
+        private int maxLineBytes = DEFAULT_MAX_LINE_BYTES;
 
         private Builder(String output) {
             this.output = output;
@@ -167,9 +188,19 @@ public record PrepareSpec(String input, String output, List<SuperGlueTask> tasks
             return this;
         }
 
+        public Builder splitBytes(long splitBytes) {
+            this.splitBytes = splitBytes;
+            return this;
+        }
+
+        public Builder maxLineBytes(int maxLineBytes) {
+            this.maxLineBytes = maxLineBytes;
+            return this;
+        }
+
         public PrepareSpec build() {
             return new PrepareSpec(input, output, tasks, splits, instruct, tokenizer, maxLength, sampling, packLength,
-                    evalBucket, maxBadFraction, force, shards);
+                    evalBucket, maxBadFraction, force, shards, splitBytes, maxLineBytes);
         }
     }
 }

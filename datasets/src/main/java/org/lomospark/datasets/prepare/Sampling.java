@@ -32,10 +32,20 @@ public record Sampling(long seed, int train, int eval) implements Serializable {
 
     /** The record's draw: smaller keys are kept first. FNV-1a over the UTF-8 bytes, then SplitMix64's mixer. */
     long key(String source, String split, String id) {
+        return mix(fnv(seed, source + '\u0000' + split + '\u0000' + id));
+    }
+
+    /** FNV-1a over the UTF-8 bytes of {@code text}, started from {@code seed}. */
+    static long fnv(long seed, String text) {
         long h = 0xcbf29ce484222325L ^ seed;
-        for (byte b : (source + '\u0000' + split + '\u0000' + id).getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             h = (h ^ (b & 0xff)) * 0x100000001b3L;
         }
+        return h;
+    }
+
+    /** SplitMix64's finalizer: every input bit reaches every output bit. */
+    static long mix(long h) {
         h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
         h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
         return h ^ (h >>> 31);

@@ -4,7 +4,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The row shapes a prepare job produces; all but {@link #COUNTS} become a Parquet folder of the output. */
+/** The tables a prepare job writes, each a Parquet folder of the output. */
 enum Table {
     /**
      * One gold-answer sequence per training question, loss on the answer tokens; for instruction data one
@@ -40,18 +40,7 @@ enum Table {
     QUARANTINE("quarantine", new StructType()
             .add("file", DataTypes.StringType, false)
             .add("line", DataTypes.LongType, false)
-            .add("reason", DataTypes.StringType, false)),
-    /** One row per source file, collected on the driver for the manifest; never written. */
-    COUNTS(null, new StructType()
-            .add("path", DataTypes.StringType, false)
-            .add("lines", DataTypes.LongType, false)
-            .add("records", DataTypes.LongType, false)
-            .add("bad", DataTypes.LongType, false)
-            .add("skipped", DataTypes.LongType, false)
-            .add("truncated", DataTypes.LongType, false)
-            .add("rows", DataTypes.LongType, false)
-            .add("tokens", DataTypes.LongType, false)
-            .add("max_length", DataTypes.IntegerType, false));
+            .add("reason", DataTypes.StringType, false));
 
     final String dir;
     final StructType schema;

@@ -50,7 +50,8 @@ import org.apache.hadoop.fs.Path;
  * any use after that throws {@link IllegalStateException}.
  */
 public final class TrainShard implements AutoCloseable {
-    static final String DIR = "shards";
+    /** The folder of a prepared output that holds the shards. */
+    public static final String DIR = "shards";
     static final Schema SCHEMA = new Schema(List.of(
             new Field("task", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null),
             new Field("id", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null),

@@ -1,5 +1,6 @@
 package org.lomospark.datasets.prepare;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -16,46 +17,87 @@ import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Row;
 import org.lomospark.datasets.prompt.TrainingExample;
 
 /**
- * Writes the train rows as {@link TrainShard} files: row {@code i} of the (task, id) order goes to shard
- * {@code i % shards}, so the assignment depends on the data alone and any number of data-parallel ranks can
- * split the shard list. With more shards than rows the last shards are empty files, never missing ones: the
- * names are always {@code shard-00000.arrow} to {@code shard-<shards - 1>.arrow}.
+ * Writes one {@link TrainShard} file: rows are appended one at a time straight into Arrow vectors (off-heap, the
+ * token ids one contiguous int32 buffer), and {@link #finish()} writes them as the file's one record batch through
+ * the Hadoop FileSystem ({@code s3a://} included). Memory is the shard's tokens; a prepare job keeps that bounded
+ * by choosing enough shards ({@link PrepareJob}).
  *
- * <p>The rows come to the driver and are written from there through the Hadoop FileSystem: fine for SuperGLUE
- * sizes (tens of MB of tokens); a corpus that does not fit the driver would write one shard per partition.
- *
- * <p>Besides {@link PrepareJob}, any producer of already-rendered examples (the Spark ML fine-tuner's
- * DataFrame of prompts and answers) writes its shards here:
+ * <p>In a prepare job every train partition writes its own shard on the executor. Any other producer of
+ * already-rendered examples (the Spark ML fine-tuner's DataFrame of prompts and answers) writes its shards with
+ * {@link #writeExamples}:
  * <pre>
  * TrainShardWriter.writeExamples(fs, new Path(out, "shards"), examples, dp);   // then ShardTokenSource reads out
  * </pre>
  */
-public final class TrainShardWriter {
-    private TrainShardWriter() {}
+public final class TrainShardWriter implements Closeable {
+    private final FileSystem fs;
+    private final Path file;
+    private final BufferAllocator allocator = new RootAllocator();
+    private final VectorSchemaRoot root = VectorSchemaRoot.create(TrainShard.SCHEMA, allocator);
+    private final VarCharVector task = (VarCharVector) root.getVector("task");
+    private final VarCharVector id = (VarCharVector) root.getVector("id");
+    private final ListVector tokens = (ListVector) root.getVector("tokens");
+    private final ListVector lossMask = (ListVector) root.getVector("loss_mask");
+    private final IntVector tokenData = (IntVector) tokens.getDataVector();
+    private final TinyIntVector maskData = (TinyIntVector) lossMask.getDataVector();
+    private int rows;
+    private long at;
 
-    /** {@code train} in (task, id) order, with the train table's columns; one manifest entry per shard. */
-    static List<Manifest.Shard> write(FileSystem fs, Path dir, List<Row> train, int shards) throws IOException {
-        List<TrainingExample> examples = new ArrayList<>(train.size());
-        for (Row r : train) {
-            List<Integer> t = r.getList(2);
-            List<Boolean> m = r.getList(3);
-            boolean[] mask = new boolean[m.size()];
-            for (int j = 0; j < mask.length; j++) {
-                mask[j] = m.get(j);
-            }
-            examples.add(new TrainingExample(r.getString(0), r.getString(1),
-                    t.stream().mapToInt(Integer::intValue).toArray(), mask));
+    /** A shard to be written at {@code file} (replaced if there, as a retried task must). */
+    TrainShardWriter(FileSystem fs, Path file) {
+        this.fs = fs;
+        this.file = file;
+        // real buffers from the start: a vector never written to keeps the allocation manager's one shared empty
+        // buffer, whose indices writing sets, so two tasks writing empty shards in one JVM raced on it
+        root.allocateNew();
+    }
+
+    void add(String taskName, String exampleId, int[] t, boolean[] m) {
+        if (at + t.length > Integer.MAX_VALUE) {
+            throw new IllegalStateException(file + ": over 2^31 tokens in one shard; prepare with more shards");
         }
-        return writeExamples(fs, dir, examples, shards);
+        task.setSafe(rows, taskName.getBytes(StandardCharsets.UTF_8));
+        id.setSafe(rows, exampleId.getBytes(StandardCharsets.UTF_8));
+        tokens.startNewValue(rows);
+        lossMask.startNewValue(rows);
+        int base = (int) at;
+        for (int j = 0; j < t.length; j++) {
+            tokenData.setSafe(base + j, t[j]);
+            maskData.setSafe(base + j, m[j] ? 1 : 0);
+        }
+        tokens.endValue(rows, t.length);
+        lossMask.endValue(rows, m.length);
+        at += t.length;
+        rows++;
+    }
+
+    /** Writes the file; returns its manifest entry. */
+    Manifest.Shard finish() throws IOException {
+        root.setRowCount(rows);
+        try (OutputStream stream = fs.create(file, true);
+             ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(stream))) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        }
+        return new Manifest.Shard(file.getName(), rows, at);
+    }
+
+    @Override
+    public void close() {
+        try {
+            root.close();
+        } finally {
+            allocator.close();
+        }
     }
 
     /**
      * Writes {@code examples}, in the order given, as shards {@code shard-00000.arrow} .. under {@code dir} (any
-     * Hadoop filesystem; no file may exist yet); one manifest entry per shard.
+     * Hadoop filesystem), example {@code i} to shard {@code i % shards}; one manifest entry per shard.
      */
     public static List<Manifest.Shard> writeExamples(FileSystem fs, Path dir, List<TrainingExample> examples,
                                                      int shards) throws IOException {
@@ -64,51 +106,14 @@ public final class TrainShardWriter {
         }
         List<Manifest.Shard> out = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
-            List<TrainingExample> mine = new ArrayList<>();
-            for (int i = s; i < examples.size(); i += shards) {
-                mine.add(examples.get(i));
+            try (TrainShardWriter w = new TrainShardWriter(fs, new Path(dir, TrainShard.fileName(s)))) {
+                for (int i = s; i < examples.size(); i += shards) {
+                    TrainingExample e = examples.get(i);
+                    w.add(e.task(), e.id(), e.tokens(), e.lossMask());
+                }
+                out.add(w.finish());
             }
-            String name = TrainShard.fileName(s);
-            out.add(new Manifest.Shard(name, mine.size(), writeOne(fs, new Path(dir, name), mine)));
         }
         return out;
-    }
-
-    /** One shard file of one record batch; returns its token count. */
-    private static long writeOne(FileSystem fs, Path file, List<TrainingExample> rows) throws IOException {
-        try (BufferAllocator allocator = new RootAllocator();
-             VectorSchemaRoot root = VectorSchemaRoot.create(TrainShard.SCHEMA, allocator)) {
-            VarCharVector task = (VarCharVector) root.getVector("task");
-            VarCharVector id = (VarCharVector) root.getVector("id");
-            ListVector tokens = (ListVector) root.getVector("tokens");
-            ListVector lossMask = (ListVector) root.getVector("loss_mask");
-            IntVector tokenData = (IntVector) tokens.getDataVector();
-            TinyIntVector maskData = (TinyIntVector) lossMask.getDataVector();
-            int at = 0;
-            for (int i = 0; i < rows.size(); i++) {
-                TrainingExample e = rows.get(i);
-                int[] t = e.tokens();
-                boolean[] m = e.lossMask();
-                task.setSafe(i, e.task().getBytes(StandardCharsets.UTF_8));
-                id.setSafe(i, e.id().getBytes(StandardCharsets.UTF_8));
-                tokens.startNewValue(i);
-                lossMask.startNewValue(i);
-                for (int j = 0; j < t.length; j++) {
-                    tokenData.setSafe(at + j, t[j]);
-                    maskData.setSafe(at + j, m[j] ? 1 : 0);
-                }
-                tokens.endValue(i, t.length);
-                lossMask.endValue(i, m.length);
-                at += t.length;
-            }
-            root.setRowCount(rows.size());
-            try (OutputStream stream = fs.create(file, false);
-                 ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(stream))) {
-                writer.start();
-                writer.writeBatch();
-                writer.end();
-            }
-            return at;
-        }
     }
 }

@@ -94,8 +94,9 @@ class PrepareJobS3Test {
                 m.maxLength(), m.packLength(), m.evalBucket(), m.sampling(), m.lines(), m.records(), m.bad(),
                 m.skipped(), m.truncated(), m.trainRows(), m.evalRows(), m.totalTokens(), m.longestRow(),
                 m.sources().stream()
-                        .map(s -> new Manifest.Source(s.task(), s.split(), "", s.bytes(), s.lines(), s.records(),
-                                s.bad(), s.skipped(), s.truncated(), s.rows(), s.tokens(), s.longestRow()))
+                        .map(s -> new Manifest.Source(s.task(), s.split(), "", s.bytes(), s.container(),
+                                s.compression(), s.splittable(), s.tasks(), s.lines(), s.records(), s.bad(),
+                                s.skipped(), s.truncated(), s.rows(), s.tokens(), s.longestRow()))
                         .toList(), m.evalBuckets(), m.shards());
     }
 

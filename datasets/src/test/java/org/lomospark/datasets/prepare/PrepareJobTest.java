@@ -93,7 +93,7 @@ class PrepareJobTest {
         assertEquals(4 * 2 * 3, table(out, "eval").where("split = 'test' AND gold = -1").count());
 
         String json = Files.readString(out.resolve("manifest.json"));
-        assertTrue(json.contains("\"schema_version\" : 4") && json.contains("\"tokenizer_fingerprint\""), json);
+        assertTrue(json.contains("\"schema_version\" : 5") && json.contains("\"tokenizer_fingerprint\""), json);
         assertEquals(Manifest.SCHEMA_VERSION, m.schemaVersion());
         assertEquals("byte-utf8-v1", m.tokenizerFingerprint());
         assertEquals(3 * 22, m.records());
@@ -137,10 +137,9 @@ class PrepareJobTest {
     }
 
     @Test
-    void shardsHoldTheTrainRowsRoundRobinInTaskIdOrder() throws Exception {
+    void eachShardHoldsTheRowsOfItsTrainPartInTheSameOrder() throws Exception {
         Path out = dir.resolve("prepared");
         Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
-        List<Row> train = table(out, "train").orderBy("task", "id").collectAsList();
         int n = PrepareSpec.DEFAULT_SHARDS;
 
         assertEquals(List.of("shard-00000.arrow", "shard-00001.arrow", "shard-00002.arrow", "shard-00003.arrow"),
@@ -149,16 +148,21 @@ class PrepareJobTest {
         assertEquals(table(out, "train").selectExpr("sum(length)").first().getLong(0),
                 m.shards().stream().mapToLong(Manifest.Shard::tokens).sum());
         var fs = new org.apache.hadoop.fs.Path(out.toUri()).getFileSystem(spark.sparkContext().hadoopConfiguration());
+        int nonEmpty = 0;
         for (int s = 0; s < n; s++) {
             Manifest.Shard entry = m.shards().get(s);
             Path file = out.resolve("shards").resolve(entry.file());
+            // shard s and train part s come from the same shuffle partition; an empty one writes no part
+            List<Row> part = trainPart(out, s);
             try (TrainShard local = TrainShard.open(file);
                  TrainShard hadoop = TrainShard.open(fs, new org.apache.hadoop.fs.Path(file.toUri()))) {
                 assertEquals(entry.examples(), local.size());
+                assertEquals(part.size(), local.size(), entry.file());
+                nonEmpty += local.size() > 0 ? 1 : 0;
                 IntBuffer data = local.tokenData();
                 assertEquals(entry.tokens(), data.remaining(), "one contiguous buffer of all the shard's tokens");
                 for (int i = 0; i < local.size(); i++) {
-                    Row r = train.get(s + i * n);
+                    Row r = part.get(i);
                     String where = r.getString(0) + "/" + r.getString(1);
                     assertEquals(r.getString(0), local.task(i));
                     assertEquals(r.getString(1), local.id(i));
@@ -178,6 +182,16 @@ class PrepareJobTest {
                 }
             }
         }
+        assertEquals(n, nonEmpty, "36 rows over 4 shards by key: none is empty");
+    }
+
+    /** The rows of train Parquet part {@code s}, in file order; none when the part was empty. */
+    private static List<Row> trainPart(Path out, int s) throws IOException {
+        String prefix = String.format("part-%05d-", s);
+        try (Stream<Path> files = Files.list(out.resolve("train"))) {
+            List<Path> part = files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
+            return part.isEmpty() ? List.of() : spark.read().parquet(part.get(0).toString()).collectAsList();
+        }
     }
 
     @Test
@@ -189,19 +203,22 @@ class PrepareJobTest {
             assertEquals(36, shard.size());
         }
 
-        // COPA alone has 12 train rows: 20 shards give 12 of one row each and 8 empty files
+        // COPA alone has 12 train rows: 20 shards give 20 files, at least 8 of them empty, every row once
         Path many = dir.resolve("many");
         m = PrepareJob.run(spark, samplesTo(many, List.of(SuperGlueTask.COPA)).shards(20).build());
         assertEquals(20, m.shards().size());
-        assertEquals(List.of(1L), m.shards().subList(0, 12).stream().map(Manifest.Shard::examples).distinct()
-                .toList());
-        for (int s = 12; s < 20; s++) {
-            assertEquals(new Manifest.Shard(TrainShard.fileName(s), 0, 0), m.shards().get(s));
+        assertEquals(12, m.shards().stream().mapToLong(Manifest.Shard::examples).sum());
+        long empty = 0;
+        for (int s = 0; s < 20; s++) {
+            Manifest.Shard entry = m.shards().get(s);
+            assertEquals(TrainShard.fileName(s), entry.file());
             try (TrainShard shard = TrainShard.open(many.resolve("shards").resolve(TrainShard.fileName(s)))) {
-                assertEquals(0, shard.size());
-                assertEquals(0, shard.tokenData().remaining());
+                assertEquals(entry.examples(), shard.size());
+                assertEquals(entry.tokens(), shard.tokenData().remaining());
+                empty += shard.size() == 0 ? 1 : 0;
             }
         }
+        assertTrue(empty >= 8, "empty shards are files too: " + empty);
     }
 
     @Test

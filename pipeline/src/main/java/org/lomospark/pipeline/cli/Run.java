@@ -63,7 +63,7 @@ public final class Run {
         List<Split> splits = List.of(Split.TRAIN, Split.valueOf(c.evaluate().split().toUpperCase(Locale.ROOT)));
         PrepareSpec.Builder spec = PrepareSpec.builder(dir.path(PREPARED)).tokenizer(TokenizerSpec.parse(p.tokenizer()))
                 .maxLength(p.maxLength()).shards(p.shards()).sample(p.sample()).pack(p.pack())
-                .maxBadFraction(p.maxBadFraction());
+                .maxBadFraction(p.maxBadFraction()).splitBytes(p.splitBytes()).maxLineBytes(p.maxLineBytes());
         String input = p.superglue();
         if (p.bundled()) {
             BundledSamples.copy(BundledSamples.SYNTHETIC, p.tasks(), splits, dir.local("input"));

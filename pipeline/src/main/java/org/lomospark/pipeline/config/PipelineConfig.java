@@ -42,7 +42,8 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
 
     /** @param superglue a SuperGLUE root, {@code bundled} for the synthetic BoolQ in the jar, or null for none */
     public record Prepare(String superglue, List<SuperGlueTask> tasks, List<InstructInput> instruct, String tokenizer,
-                          int maxLength, int shards, Sampling sample, int pack, double maxBadFraction) {
+                          int maxLength, int shards, Sampling sample, int pack, double maxBadFraction,
+                          long splitBytes, int maxLineBytes) {
         public boolean bundled() {
             return "bundled".equals(superglue);
         }
@@ -183,7 +184,8 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
         Prepare prepare = new Prepare(optional(p, "superglue"), tasks, instruct, p.getString("tokenizer"),
                 p.getInt("max-length"), p.getInt("shards"),
                 new Sampling(s.getLong("seed"), s.getInt("train"), s.getInt("eval")), p.getInt("pack"),
-                p.getDouble("max-bad-fraction"));
+                p.getDouble("max-bad-fraction"), p.getBytes("split-bytes"),
+                Math.toIntExact(p.getBytes("max-line-bytes")));
         if (prepare.superglue() == null && instruct.isEmpty()) {
             throw new IllegalArgumentException("prepare.superglue is null and prepare.instruct is empty: no data");
         }

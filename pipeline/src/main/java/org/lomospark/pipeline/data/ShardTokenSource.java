@@ -7,13 +7,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.TrainShard;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.TokenSource;
@@ -117,15 +117,27 @@ public final class ShardTokenSource implements TokenSource, AutoCloseable {
         }
     }
 
-    /** The trainer shards of a prepared output, {@code <prepared>/shards/shard-*.arrow}, in shard order. */
+    /**
+     * The trainer shards of a prepared output, in shard order, as its {@code manifest.json} lists them (never a
+     * directory listing: a stray or missing file is an error, not other data).
+     */
     public static List<Path> listShards(Configuration conf, String prepared) throws IOException {
-        Path dir = new Path(prepared, "shards");
-        FileSystem fs = dir.getFileSystem(conf);
-        FileStatus[] found = fs.globStatus(new Path(dir, "shard-*.arrow"));
-        if (found == null || found.length == 0) {
-            throw new IOException(dir + ": no shard-*.arrow files (not a prepared output, or one without shards)");
+        Path root = new Path(prepared);
+        FileSystem fs = root.getFileSystem(conf);
+        Path file = new Path(root, Manifest.FILE_NAME);
+        if (!fs.exists(file)) {
+            throw new IOException(root + ": no " + Manifest.FILE_NAME + " (not a prepared output, or an unfinished one)");
         }
-        return Arrays.stream(found).map(FileStatus::getPath).sorted().toList();
+        List<Path> shards = Manifest.read(fs, file).shardPaths(root);
+        if (shards.isEmpty()) {
+            throw new IOException(file + " lists no trainer shards");
+        }
+        for (Path p : shards) {
+            if (!fs.exists(p)) {
+                throw new IOException(file + " lists " + p.getName() + ", which is missing");
+            }
+        }
+        return shards;
     }
 
     private static void checkLengths(List<String> names, List<TrainShard> shards, int seqLen) {

@@ -25,7 +25,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.datasets.prepare.TokenizerSpec;
+import org.lomospark.datasets.prepare.TrainShard;
 import org.lomospark.datasets.prepare.TrainShardWriter;
 import org.lomospark.datasets.prompt.TextPairs;
 import org.lomospark.datasets.prompt.TrainingExample;
@@ -34,7 +36,8 @@ import org.lomospark.datasets.prompt.TrainingExample;
  * The fine-tuner's data: a DataFrame's (prompt, answer) rows tokenized on the executors ({@link TextPairs}:
  * {@code bos, prompt, answer, eos}, the loss on the answer and eos), collected, ordered by a hash of their
  * text and written as trainer shards under {@code <dir>/shards} ({@link TrainShardWriter}, one shard per
- * data-parallel rank), which {@link org.lomospark.pipeline.train.TrainStage} reads like a prepare job's.
+ * data-parallel rank) with a {@code manifest.json} listing them, which
+ * {@link org.lomospark.pipeline.train.TrainStage} reads like a prepare job's.
  *
  * <p>The order depends on the rows alone, not on partitioning, so fitting the same data again writes the same
  * shards, and a resumed run reads what the interrupted one would have. {@code <dir>/data.json}, written last,
@@ -113,7 +116,9 @@ final class TrainingData {
         if (fs.exists(root) && !fs.delete(root, true)) {
             throw new IOException("could not remove the old " + root);
         }
-        TrainShardWriter.writeExamples(fs, new Path(root, "shards"), examples, shards);
+        Manifest.ofShards(tokenizer.tokenizer().fingerprint(), tokenizer.tokenizer(), maxLength,
+                TrainShardWriter.writeExamples(fs, new Path(root, TrainShard.DIR), examples, shards))
+                .write(fs, new Path(root, Manifest.FILE_NAME));
         ObjectNode json = JSON.createObjectNode();
         json.put("rows", written.rows());
         json.put("tokens", written.tokens());

@@ -67,18 +67,10 @@ class StandaloneClusterIT {
         Path killed = dir.resolve("killed");
         Path metrics = dir.resolve("killed.jsonl");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, "4g")) {
-            SparkSession spark = LocalSpark.builder("StandaloneClusterIT", cluster.masterUrl())
-                    .config("spark.executor.cores", "1")
-                    .config("spark.cores.max", "2")
-                    .config("spark.executor.memory", "1500m")
-                    .config("spark.executor.extraClassPath", cluster.executorClassPath(APP_JAR))
-                    .config("spark.jars", APP_JAR.toString())
-                    .config("spark.executor.extraJavaOptions", StandaloneCluster.executorJavaOptions())
-                    .getOrCreate();
+            SparkSession spark = cluster.session("StandaloneClusterIT", APP_JAR, 2);
             try {
                 Tasks tasks = new Tasks();
                 spark.sparkContext().addSparkListener(tasks);
-                awaitExecutors(spark, 2);
                 ByteArrayOutputStream log = new ByteArrayOutputStream();
                 PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
                 CompletableFuture<TrainStage.Outcome> run = CompletableFuture.supplyAsync(() -> {
@@ -142,17 +134,6 @@ class StandaloneClusterIT {
         return new TrainSpec(prepared.toString(), checkpoints.toString(), "tiny", null, 7, 2, 1, STEPS, 2, 128, 1,
                 "lomo", 0.05, 2, 0, 4, 2, 1, new ByteTokenizer().pad(), 60, 0,
                 HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
-    }
-
-    private static void awaitExecutors(SparkSession spark, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        // the driver counts itself among the executor infos
-        while (spark.sparkContext().statusTracker().getExecutorInfos().length < n + 1) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("fewer than " + n + " executors registered within 120 s");
-            }
-            Thread.sleep(200);
-        }
     }
 
     private static void awaitStep(Path metrics, long step, CompletableFuture<?> run) throws Exception {

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
+import org.lomospark.datasets.testing.LocalSpark;
 
 /**
  * A real Spark standalone cluster on loopback: a Master and one Worker, each its own JVM started from this
@@ -99,6 +102,31 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The JVM flags executors need ({@code spark.executor.extraJavaOptions}): this JVM's module opens. */
+    /**
+     * A session on this cluster with {@code executors} one-core executors running {@code appJar} (as under
+     * spark-submit), returned once all of them have registered.
+     */
+    public SparkSession session(String app, Path appJar, int executors) throws IOException, InterruptedException {
+        SparkSession spark = LocalSpark.builder(app, masterUrl())
+                .config("spark.executor.cores", "1")
+                .config("spark.cores.max", Integer.toString(executors))
+                .config("spark.executor.memory", "1500m")
+                .config("spark.executor.extraClassPath", executorClassPath(appJar))
+                .config("spark.jars", appJar.toString())
+                .config("spark.executor.extraJavaOptions", executorJavaOptions())
+                .getOrCreate();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        // the driver counts itself among the executor infos
+        while (spark.sparkContext().statusTracker().getExecutorInfos().length < executors + 1) {
+            if (System.nanoTime() > deadline) {
+                spark.stop();
+                throw new AssertionError("fewer than " + executors + " executors registered within 120 s");
+            }
+            Thread.sleep(200);
+        }
+        return spark;
+    }
+
     public static String executorJavaOptions() {
         return String.join(" ", jvmFlags());
     }
