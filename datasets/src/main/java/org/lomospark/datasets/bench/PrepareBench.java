@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,7 +161,7 @@ public final class PrepareBench {
                 spark.stop();
             }
         } finally {
-            deleteTree(o.work());
+            Trees.delete(o.work());
         }
     }
 
@@ -223,7 +222,7 @@ public final class PrepareBench {
                     .put("outside_spark_jobs_seconds", ms(s - r.jobSeconds()))
                     .put("before_first_job_seconds", ms(r.beforeFirstJob(calledMs)))
                     .put("after_last_job_seconds", ms(r.afterLastJob(returnedMs)))
-                    .put("output_bytes", treeBytes(output)));
+                    .put("output_bytes", Trees.bytes(output)));
             for (SparkPhases.Stage st : r.stages()) {
                 out.emit(out.line("prepare-job-stage").put("repeat", round).put("warmup", round < 0)
                         .put("job", st.job()).put("stage", st.stage()).put("action", st.action())
@@ -239,7 +238,7 @@ public final class PrepareBench {
                             .put("tokens", f.tokens()));
                 }
             }
-            deleteTree(output);
+            Trees.delete(output);
             return Counts.of(m);
         }
 
@@ -272,26 +271,9 @@ public final class PrepareBench {
         return Math.round(seconds * 1e3) / 1e3;
     }
 
-    private static long treeBytes(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            return all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
-
     private static boolean isEmptyDir(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
