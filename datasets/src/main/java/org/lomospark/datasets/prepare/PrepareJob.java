@@ -181,7 +181,12 @@ public final class PrepareJob {
             JavaRDD<Row> trainRows = train.mapPartitionsWithIndex((Integer s, Iterator<Tuple2<Layout.Key, Out>> it) ->
                     new ShardTee(new ShardRows(it, sources, pack, s), s, sources.size(),
                             new Path(shardDir, TrainShard.fileName(s)), hadoop.value().value(), written), false);
+            // a dictionary and min/max statistics of token ids and mask bits cost a hash lookup and a comparison per
+            // token and serve no query; the other columns keep theirs
             writer.createDataFrame(trainRows, Table.TRAIN.schema).write()
+                    .option("parquet.enable.dictionary#tokens.array", "false")
+                    .option("parquet.column.statistics.enabled#tokens.array", "false")
+                    .option("parquet.column.statistics.enabled#loss_mask.array", "false")
                     .parquet(new Path(target, Table.TRAIN.dir).toString());
             List<ShardStats> shards = shards(written.value(), layout.trainShards);
             JavaRDD<Row> evalRows = values(prune(placed, layout.trainShards, layout.quarantine()))

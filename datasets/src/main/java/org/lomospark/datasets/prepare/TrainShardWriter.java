@@ -3,12 +3,16 @@ package org.lomospark.datasets.prepare;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -45,6 +49,8 @@ public final class TrainShardWriter implements Closeable {
     private final TinyIntVector maskData = (TinyIntVector) lossMask.getDataVector();
     private int rows;
     private long at;
+    private ByteBuffer scratch = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
+    private byte[] bits = new byte[1 << 10];
 
     /** A shard to be written at {@code file} (replaced if there, as a retried task must). */
     TrainShardWriter(FileSystem fs, Path file) {
@@ -64,18 +70,40 @@ public final class TrainShardWriter implements Closeable {
         tokens.startNewValue(rows);
         lossMask.startNewValue(rows);
         int base = (int) at;
-        for (int j = 0; j < t.length; j++) {
-            tokenData.setSafe(base + j, t[j]);
-            maskData.setSafe(base + j, m[j] ? 1 : 0);
+        int end = base + t.length;
+        while (tokenData.getValueCapacity() < end) {
+            tokenData.reAlloc();
         }
+        while (maskData.getValueCapacity() < end) {
+            maskData.reAlloc();
+        }
+        // whole arrays at a time, not a checked set per token: the values, then their validity bits in finish()
+        if (scratch.capacity() < t.length * Integer.BYTES) {
+            scratch = ByteBuffer.allocate(Math.max(t.length * Integer.BYTES, 2 * scratch.capacity()))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        scratch.clear();
+        scratch.asIntBuffer().put(t);
+        tokenData.getDataBuffer().setBytes((long) base * Integer.BYTES, scratch.array(), 0,
+                (long) t.length * Integer.BYTES);
+        if (bits.length < m.length) {
+            bits = new byte[Math.max(m.length, 2 * bits.length)];
+        }
+        for (int j = 0; j < m.length; j++) {
+            bits[j] = (byte) (m[j] ? 1 : 0);
+        }
+        maskData.getDataBuffer().setBytes(base, bits, 0, m.length);
         tokens.endValue(rows, t.length);
         lossMask.endValue(rows, m.length);
-        at += t.length;
+        at = end;
         rows++;
     }
 
     /** Writes the file; returns its manifest entry. */
     Manifest.Shard finish() throws IOException {
+        // every token and mask value is set: their validity bits are all ones
+        markValid(tokenData.getValidityBuffer(), at);
+        markValid(maskData.getValidityBuffer(), at);
         root.setRowCount(rows);
         try (OutputStream stream = fs.create(file, true);
              ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(stream))) {
@@ -84,6 +112,14 @@ public final class TrainShardWriter implements Closeable {
             writer.end();
         }
         return new Manifest.Shard(file.getName(), rows, at);
+    }
+
+    private static void markValid(ArrowBuf validity, long values) {
+        long whole = values / 8;
+        validity.setOne(0, whole);
+        for (long v = whole * 8; v < values; v++) {
+            BitVectorHelper.setBit(validity, v);
+        }
     }
 
     @Override
