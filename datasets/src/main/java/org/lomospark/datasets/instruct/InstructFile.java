@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.lomospark.datasets.jsonl.FieldException;
 import org.lomospark.datasets.jsonl.JsonLine;
 import org.lomospark.datasets.jsonl.JsonlFile;
 import org.lomospark.datasets.jsonl.Parsed;
@@ -61,16 +60,8 @@ public final class InstructFile {
         List<Parsed<T>> out = new ArrayList<>(root.size());
         for (int i = 0; i < root.size(); i++) {
             long index = i + 1;
-            JsonNode node = root.get(i);
-            if (!node.isObject()) {
-                out.add(new Parsed.Bad<>(file, index, "not a JSON object"));
-                continue;
-            }
-            try {
-                out.add(new Parsed.Ok<>(file, index, parser.parse(node)));
-            } catch (FieldException e) {
-                out.add(new Parsed.Bad<>(file, index, e.getMessage()));
-            }
+            JsonLine.Result<T> r = JsonLine.object(root.get(i), parser);
+            out.add(r.ok() ? new Parsed.Ok<>(file, index, r.value()) : new Parsed.Bad<>(file, index, r.reason()));
         }
         return List.copyOf(out);
     }

@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import org.apache.spark.api.java.JavaRDD;
-import org.lomospark.datasets.instruct.Conversation;
 import org.lomospark.datasets.jsonl.JsonLine;
-import org.lomospark.datasets.superglue.SuperGlueRecord;
 
 /**
  * The sample of each source, decided before anything is rendered and without any task seeing a whole file: every
@@ -86,18 +84,11 @@ final class Draw implements Serializable {
                 continue;
             }
             InputFile in = sources.get(l.source());
-            String id;
-            if (in.task() != null) {
-                JsonLine.Result<SuperGlueRecord> r = json.parse(l.bytes(), l.bytes().length, in.task().parser());
-                id = r == null || !r.ok() ? null : Long.toString(r.value().idx());
-            } else {
-                JsonLine.Result<Conversation> r = json.parse(l.bytes(), l.bytes().length,
-                        node -> in.format().conversation(node, l.line()));
-                id = r == null || !r.ok() ? null : r.value().id();
-            }
-            if (id == null) {
+            JsonLine.Result<Object> r = in.parse(json, l);
+            if (r == null || !r.ok()) {
                 continue; // blank or bad: never drawn
             }
+            String id = in.id(r.value());
             long[] k = {l.source(), s.key(in.name(), in.splitName(), id), l.line()};
             PriorityQueue<long[]> heap = heaps.computeIfAbsent(l.source(), x -> new PriorityQueue<>(ORDER.reversed()));
             heap.add(k);

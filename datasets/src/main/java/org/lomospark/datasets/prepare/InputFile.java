@@ -2,7 +2,10 @@ package org.lomospark.datasets.prepare;
 
 import java.io.Serializable;
 import java.util.Locale;
+import org.lomospark.datasets.instruct.Conversation;
+import org.lomospark.datasets.jsonl.JsonLine;
 import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.superglue.SuperGlueRecord;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 
 /**
@@ -34,6 +37,20 @@ record InputFile(String name, Split split, String path, long bytes, SuperGlueTas
         if ((task == null) == (format == null)) {
             throw new IllegalArgumentException(path + ": exactly one of task and format");
         }
+    }
+
+    /**
+     * The record on {@code l}, a {@link SuperGlueRecord} or a {@link Conversation} by this file's kind; null for a
+     * blank line. Every pass over the lines (the draw, the rendering) parses through here.
+     */
+    JsonLine.Result<Object> parse(JsonLine json, RawLine l) {
+        return task != null ? json.parse(l.bytes(), l.bytes().length, node -> task.parser().parse(node))
+                : json.parse(l.bytes(), l.bytes().length, node -> format.conversation(node, l.line()));
+    }
+
+    /** The id a record of this file is drawn by: SuperGLUE's {@code idx}, a conversation's id (or line). */
+    String id(Object record) {
+        return record instanceof SuperGlueRecord r ? Long.toString(r.idx()) : ((Conversation) record).id();
     }
 
     String splitName() {

@@ -93,8 +93,7 @@ final class Inputs {
     private static InputFile.Container sniff(FileSystem fs, Path file, Compression c) throws IOException {
         try (InputStream in = c.open(fs.open(file))) {
             byte[] head = in.readNBytes(SNIFF_BYTES);
-            int i = head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB
-                    && (head[2] & 0xff) == 0xBF ? 3 : 0;
+            int i = LineReader.bomLength(head, head.length);
             while (i < head.length && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
                 i++;
             }

@@ -42,17 +42,17 @@ final class Layout extends Partitioner {
     final int evalParts;
     private final long[] sourceHash;
 
-    /** {@code sourceNames}: task and split of each source, by source index. */
-    Layout(int trainShards, int evalParts, String[] sourceNames) {
+    /** A source hashes by its task and split, so its rows land alike whatever its place in the job's inputs. */
+    Layout(int trainShards, int evalParts, java.util.List<InputFile> sources) {
         if (trainShards < 1 || evalParts < 1) {
             throw new IllegalArgumentException("trainShards " + trainShards + " and evalParts " + evalParts
                     + " must be at least 1");
         }
         this.trainShards = trainShards;
         this.evalParts = evalParts;
-        this.sourceHash = new long[sourceNames.length];
-        for (int i = 0; i < sourceNames.length; i++) {
-            sourceHash[i] = Sampling.fnv(0, sourceNames[i]);
+        this.sourceHash = new long[sources.size()];
+        for (int i = 0; i < sources.size(); i++) {
+            sourceHash[i] = Sampling.fnv(0, sources.get(i).name() + '\u0000' + sources.get(i).splitName());
         }
     }
 

@@ -160,14 +160,14 @@ final class LineReader extends Lines {
         }
     }
 
+    /** The length of the UTF-8 byte order mark {@code head} starts with, or 0: skipped here and when sniffed. */
+    static int bomLength(byte[] head, int length) {
+        return length >= BOM.length && Arrays.equals(head, 0, BOM.length, BOM, 0, BOM.length) ? BOM.length : 0;
+    }
+
+    /** At the start of the file: reads until 3 bytes are in (or the file ends), then steps over a mark. */
     private void skipBom() throws IOException {
-        // fill() may return fewer than 3 bytes at a time; a file shorter than the mark simply has none
-        while (!eof && filled - at < BOM.length) {
-            if (at > 0) {
-                System.arraycopy(buffer, at, buffer, 0, filled - at);
-                filled -= at;
-                at = 0;
-            }
+        while (!eof && filled < BOM.length) {
             int n = in.read(buffer, filled, buffer.length - filled);
             if (n < 0) {
                 eof = true;
@@ -175,10 +175,8 @@ final class LineReader extends Lines {
                 filled += n;
             }
         }
-        if (filled - at >= BOM.length && Arrays.equals(buffer, at, at + BOM.length, BOM, 0, BOM.length)) {
-            at += BOM.length;
-            position += BOM.length;
-        }
+        at = bomLength(buffer, filled);
+        position += at;
     }
 
     /** Whether a byte is available at {@code buffer[at]}, reading more when the buffer is used up. */

@@ -25,7 +25,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
 import org.lomospark.datasets.superglue.Split;
-import scala.Tuple2;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
@@ -91,15 +90,14 @@ public final class PrepareJob {
             List<LineSplit> splits = Inputs.splits(jsc, hadoop, inputs, spec.splitBytes());
             JavaRDD<RawLine> lines = Inputs.lines(spark, hadoop, inputs, splits, spec.maxLineBytes());
             Draw draw = Draw.of(lines, inputs, spec);
-            Layout layout = new Layout(trainShards(spec, inputs), spec.shards(),
-                    inputs.stream().map(in -> in.name() + '\u0000' + in.splitName()).toArray(String[]::new));
+            Layout layout = new Layout(trainShards(spec, inputs), spec.shards(), inputs);
             // the one shuffle: every later job reads its partitions back instead of parsing again
             JavaPairRDD<Layout.Key, Out> placed = lines.mapPartitionsToPair(
                     new Render(inputs, spec, tokenizer, draw, layout))
                     .repartitionAndSortWithinPartitions(layout, Layout.ORDER);
 
             Map<Integer, Out.Counts> counts = new TreeMap<>();
-            for (Out o : values(prune(placed, layout.counts(), layout.counts() + 1)).collect()) {
+            for (Out o : part(placed, layout.counts(), layout.counts() + 1).collect()) {
                 Out.Counts c = (Out.Counts) o;
                 counts.computeIfAbsent(c.source, Out.Counts::new).add(c);
             }
@@ -131,7 +129,7 @@ public final class PrepareJob {
         long bad = counts.values().stream().mapToLong(c -> c.bad).sum();
         double fraction = lines == 0 ? 0 : (double) bad / lines;
         if (fraction > spec.maxBadFraction()) {
-            List<String> first = values(prune(placed, layout.quarantine(), layout.quarantine() + 1))
+            List<String> first = part(placed, layout.quarantine(), layout.quarantine() + 1)
                     .take(QUOTED_BAD_LINES).stream()
                     .map(o -> (Out.Bad) o)
                     .map(b -> b.file() + ":" + b.line() + ": " + b.reason())
@@ -173,12 +171,12 @@ public final class PrepareJob {
         try {
             List<InputFile> sources = counted.inputs();
             int pack = counted.spec().packLength();
-            JavaPairRDD<Layout.Key, Out> train = prune(placed, 0, layout.trainShards);
+            JavaRDD<Out> train = part(placed, 0, layout.trainShards);
             // shard s is train partition s: while the Parquet writer takes its rows, its task writes them into the
             // shard file too (one read of the partition for both) and reports what the shard holds
             String shardDir = new Path(target, TrainShard.DIR).toString();
             CollectionAccumulator<ShardStats> written = spark.sparkContext().collectionAccumulator("train shards");
-            JavaRDD<Row> trainRows = train.mapPartitionsWithIndex((Integer s, Iterator<Tuple2<Layout.Key, Out>> it) ->
+            JavaRDD<Row> trainRows = train.mapPartitionsWithIndex((Integer s, Iterator<Out> it) ->
                     new ShardTee(new ShardRows(it, sources, pack, s), s, sources.size(),
                             new Path(shardDir, TrainShard.fileName(s)), hadoop.value().value(), written), false);
             // a dictionary and min/max statistics of token ids and mask bits cost a hash lookup and a comparison per
@@ -189,11 +187,11 @@ public final class PrepareJob {
                     .option("parquet.column.statistics.enabled#loss_mask.array", "false")
                     .parquet(new Path(target, Table.TRAIN.dir).toString());
             List<ShardStats> shards = shards(written.value(), layout.trainShards);
-            JavaRDD<Row> evalRows = values(prune(placed, layout.trainShards, layout.quarantine()))
+            JavaRDD<Row> evalRows = part(placed, layout.trainShards, layout.quarantine())
                     .map(o -> ((Out.Eval) o).row());
             writer.createDataFrame(evalRows, Table.EVAL.schema).write()
                     .parquet(new Path(target, Table.EVAL.dir).toString());
-            JavaRDD<Row> badRows = values(prune(placed, layout.quarantine(), layout.quarantine() + 1))
+            JavaRDD<Row> badRows = part(placed, layout.quarantine(), layout.quarantine() + 1)
                     .map(o -> {
                         Out.Bad b = (Out.Bad) o;
                         return RowFactory.create(b.file(), b.line(), b.reason());
@@ -286,14 +284,13 @@ public final class PrepareJob {
         }
     }
 
-    /** Partitions {@code [from, to)} of {@code rdd} alone: the others are never computed (nor their shuffle read). */
-    private static JavaPairRDD<Layout.Key, Out> prune(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
+    /**
+     * The rows of partitions {@code [from, to)} of {@code rdd}, in order: the other partitions are never computed
+     * (nor their shuffle read).
+     */
+    private static JavaRDD<Out> part(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
         return JavaPairRDD.fromRDD(PartitionPruningRDD.create(rdd.rdd(), new Range(from, to)),
-                ClassTag$.MODULE$.apply(Layout.Key.class), ClassTag$.MODULE$.apply(Out.class));
-    }
-
-    private static JavaRDD<Out> values(JavaPairRDD<Layout.Key, Out> rdd) {
-        return rdd.values();
+                ClassTag$.MODULE$.apply(Layout.Key.class), ClassTag$.MODULE$.apply(Out.class)).values();
     }
 
     /** Whether a partition index is in {@code [from, to)}; a class, as Spark serializes it with the RDD. */

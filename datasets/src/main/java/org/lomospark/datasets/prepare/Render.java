@@ -100,31 +100,19 @@ final class Render implements PairFlatMapFunction<Iterator<RawLine>, Layout.Key,
                         + "; not read");
                 return;
             }
-            if (in.task() != null) {
-                JsonLine.Result<SuperGlueRecord> r = json.parse(l.bytes(), l.bytes().length, in.task().parser());
-                if (r != null) {
-                    c.lines++;
-                    if (!r.ok()) {
-                        bad(c, l, r.reason());
-                    } else if (draw.keeps(in, l.source(), Long.toString(r.value().idx()), l.line())) {
-                        superGlue(in, c, l, r.value());
-                    } else {
-                        c.skipped++;
-                    }
-                }
+            JsonLine.Result<Object> r = in.parse(json, l);
+            if (r == null) {
+                return; // blank: numbered, not counted
+            }
+            c.lines++;
+            if (!r.ok()) {
+                bad(c, l, r.reason());
+            } else if (!draw.keeps(in, l.source(), in.id(r.value()), l.line())) {
+                c.skipped++;
+            } else if (r.value() instanceof SuperGlueRecord record) {
+                superGlue(in, c, l, record);
             } else {
-                JsonLine.Result<Conversation> r = json.parse(l.bytes(), l.bytes().length,
-                        node -> in.format().conversation(node, l.line()));
-                if (r != null) {
-                    c.lines++;
-                    if (!r.ok()) {
-                        bad(c, l, r.reason());
-                    } else if (draw.keeps(in, l.source(), r.value().id(), l.line())) {
-                        instruct(in, c, l, r.value());
-                    } else {
-                        c.skipped++;
-                    }
-                }
+                instruct(in, c, l, (Conversation) r.value());
             }
         }
 

@@ -10,7 +10,6 @@ import java.util.NoSuchElementException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.lomospark.datasets.prompt.TrainingExample;
-import scala.Tuple2;
 
 /**
  * One trainer shard's rows, from its sorted shuffle partition: each example as it comes, or, when the job packs,
@@ -28,7 +27,7 @@ final class ShardRows implements Iterator<ShardRows.TrainRow> {
         }
     }
 
-    private final Iterator<Tuple2<Layout.Key, Out>> in;
+    private final Iterator<Out> in;
     private final List<InputFile> sources;
     private final int packLength;
     private final int shard;
@@ -37,7 +36,7 @@ final class ShardRows implements Iterator<ShardRows.TrainRow> {
     private int windowSource = -1;
     private long packed;
 
-    ShardRows(Iterator<Tuple2<Layout.Key, Out>> in, List<InputFile> sources, int packLength, int shard) {
+    ShardRows(Iterator<Out> in, List<InputFile> sources, int packLength, int shard) {
         this.in = in;
         this.sources = sources;
         this.packLength = packLength;
@@ -51,7 +50,7 @@ final class ShardRows implements Iterator<ShardRows.TrainRow> {
                 flush();
                 return !ready.isEmpty();
             }
-            Out.Example e = (Out.Example) in.next()._2();
+            Out.Example e = (Out.Example) in.next();
             boolean packs = packLength > 0 && sources.get(e.source()).format() != null;
             if (!packs) {
                 flush();
