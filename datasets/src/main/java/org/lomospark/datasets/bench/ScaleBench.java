@@ -1,6 +1,7 @@
 package org.lomospark.datasets.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -42,20 +43,23 @@ public final class ScaleBench {
                     .put("input_bytes", Files.size(c.input())).put("files", 1).put("cores", c.cores())
                     .put("executors", c.executors()).put("max_length", c.maxLength());
 
+            // the peers bracket the job, one run just before it and one just after: this machine's speed drifts by
+            // 10-20% over minutes, and the mean of the two is the peer at the job's time
+            ChildJvm.Ended bareBefore = ChildJvm.run(BarePass.class, c.executorHeap(), c, "bare-before", null);
+            ChildJvm.Ended floorBefore = c.floor() ? floor(c, "floor-before") : null;
             ChildJvm.Ended job = ChildJvm.run(ScaleJob.class, c.heap(), c, "job", c.workerPid());
             line.put("output_bytes", Trees.bytes(c.work().resolve("output")));
             Trees.delete(c.work().resolve("output")); // the next part's disk, and the next case's
             ChildJvm.Ended bare = ChildJvm.run(BarePass.class, c.executorHeap(), c, "bare", null);
-            ChildJvm.Ended floor = c.floor() ? ChildJvm.run(SparkFloor.class, c.heap(), c, "floor", null) : null;
-            Trees.delete(c.work().resolve("floor-output"));
+            ChildJvm.Ended floor = c.floor() ? floor(c, "floor") : null;
             Trees.delete(c.work().resolve("spark-local"));
 
             JsonNode j = job.result() == null ? MissingNode.getInstance() : job.result();
             JsonNode b = bare.result() == null ? MissingNode.getInstance() : bare.result();
             JsonNode f = floor == null || floor.result() == null ? MissingNode.getInstance() : floor.result();
             Double wall = number(j, "wall_s");
-            Double bareWall = number(b, "bare_wall_s");
-            Double floorWall = number(f, "floor_wall_s");
+            Double bareWall = mean(bareBefore, b, "bare_wall_s");
+            Double floorWall = floor == null ? null : mean(floorBefore, f, "floor_wall_s");
             Long tokens = ok(j) ? j.get("tokens").asLong() : null;
             Long bareTokens = ok(b) ? b.get("bare_tokens").asLong() : null;
             line.put("wall_s", wall)
@@ -73,13 +77,20 @@ public final class ScaleBench {
                     .put("executor_peak_rss_gib", c.standalone() ? PeakRss.gib(job.executorPeakRss()) : null)
                     .put("bare_peak_rss_gib", PeakRss.gib(bare.peakRss()))
                     .put("tasks", j.has("tasks") ? j.get("tasks").asInt() : null);
+            runs(line.putArray("bare_wall_s_runs"), bareBefore, b, "bare_wall_s");
+            if (floor != null) {
+                runs(line.putArray("floor_wall_s_runs"), floorBefore, f, "floor_wall_s");
+            }
             line.set("stage_seconds", j.get("stage_seconds"));
             line.put("records", j.has("records") ? j.get("records").asLong() : null)
                     .put("bad", j.has("bad") ? j.get("bad").asLong() : null)
                     .put("train_rows", j.has("train_rows") ? j.get("train_rows").asLong() : null)
                     .put("fingerprint", j.path("fingerprint").asText(null))
                     .put("spark", j.path("spark").asText(null));
-            outcome = outcome(c, job, bare, floor);
+            outcome = outcome(c, job, bareBefore, floorBefore);
+            if (outcome.equals("ok")) {
+                outcome = outcome(c, job, bare, floor);
+            }
             line.put("outcome", outcome);
             line.put("first_error", outcome.equals("ok") ? null : firstError(job, bare, floor));
             out.emit(line);
@@ -88,6 +99,24 @@ public final class ScaleBench {
             System.err.println("case failed: " + outcome + "; the parts' logs are in " + c.work());
             System.exit(1);
         }
+    }
+
+    private static ChildJvm.Ended floor(ScaleCase c, String part) throws Exception {
+        ChildJvm.Ended f = ChildJvm.run(SparkFloor.class, c.heap(), c, part, null);
+        Trees.delete(c.work().resolve("floor-output"));
+        return f;
+    }
+
+    /** The mean of a peer's two runs' {@code field}; null unless both ran to the end. */
+    private static Double mean(ChildJvm.Ended before, JsonNode after, String field) {
+        Double a = before.result() == null ? null : number(before.result(), field);
+        Double b = number(after, field);
+        return a == null || b == null ? null : Math.round((a + b) / 2 * 1e3) / 1e3;
+    }
+
+    /** A peer's two runs' {@code field}, before the job and after it. */
+    private static void runs(ArrayNode into, ChildJvm.Ended before, JsonNode after, String field) {
+        into.add(before.result() == null ? null : number(before.result(), field)).add(number(after, field));
     }
 
     /** The first part that did not end well names the outcome; then the counts must agree. */

@@ -64,7 +64,8 @@ public final class ScaleJob {
             tasks = Math.max(tasks, s.tasks());
             stages.addObject().put("stage", s.stage()).put("action", s.action()).put("tasks", s.tasks())
                     .put("seconds", ms(s.seconds())).put("cpu_seconds", ms(s.cpuSeconds()))
-                    .put("gc_seconds", ms(s.gcSeconds()));
+                    .put("gc_seconds", ms(s.gcSeconds())).put("shuffle_write_bytes", s.shuffleWritten())
+                    .put("shuffle_read_bytes", s.shuffleRead()).put("spilled_bytes", s.spilled());
         }
         r.put("tasks", tasks);
     }

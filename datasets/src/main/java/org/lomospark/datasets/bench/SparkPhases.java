@@ -40,7 +40,8 @@ final class SparkPhases extends SparkListener {
      * own threads, so their own call sites name a thread pool), the stage's otherwise.
      */
     record Stage(int job, int stage, String action, int tasks, double seconds, double taskSeconds,
-                 double cpuSeconds, double gcSeconds, long bytesWritten) {}
+                 double cpuSeconds, double gcSeconds, long bytesWritten, long shuffleWritten, long shuffleRead,
+                 long spilled) {}
 
     /** One Spark job's interval, scheduler milliseconds. */
     record Job(long startMs, long endMs) {}
@@ -166,8 +167,10 @@ final class SparkPhases extends SparkListener {
         }
         long ms = (Long) s.completionTime().get() - (Long) s.submissionTime().get();
         TaskMetrics m = s.taskMetrics();
-        stages.add(new Stage(job, s.stageId(), jobActions.getOrDefault(job, s.name()), s.numTasks(), ms / 1e3, m.executorRunTime() / 1e3,
-                m.executorCpuTime() / 1e9, m.jvmGCTime() / 1e3, m.outputMetrics().bytesWritten()));
+        stages.add(new Stage(job, s.stageId(), jobActions.getOrDefault(job, s.name()), s.numTasks(), ms / 1e3,
+                m.executorRunTime() / 1e3, m.executorCpuTime() / 1e9, m.jvmGCTime() / 1e3,
+                m.outputMetrics().bytesWritten(), m.shuffleWriteMetrics().bytesWritten(),
+                m.shuffleReadMetrics().totalBytesRead(), m.diskBytesSpilled()));
     }
 
     /** A SQL query starts before its jobs: its description is the call site of the action, unless one was set. */

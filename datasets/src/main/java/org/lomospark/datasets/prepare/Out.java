@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * What the parse-and-tokenize stage hands to the shuffle, one kind per table of the output; {@link Layout} says
@@ -13,8 +14,14 @@ sealed interface Out extends Serializable permits Out.Example, Out.Eval, Out.Bad
     /** A training sequence before packing; {@code source} says whether it may be packed. */
     record Example(int source, String task, String id, int[] tokens, boolean[] lossMask) implements Out {}
 
-    /** An eval table row, as {@link Table#EVAL} lays it out. */
-    record Eval(Row row) implements Out {}
+    /** An eval table row, {@link Table#EVAL}'s columns; its length is the tokens'. */
+    record Eval(String task, String split, String group, int candidate, int gold, int[] tokens, int answerStart,
+                int paddedLength, String question, String label, String[] goldLabels) implements Out {
+        Row row() {
+            return RowFactory.create(task, split, group, candidate, gold, tokens, answerStart, tokens.length,
+                    paddedLength, question, label, goldLabels);
+        }
+    }
 
     /** A quarantined line. */
     record Bad(String file, long line, String reason) implements Out {}

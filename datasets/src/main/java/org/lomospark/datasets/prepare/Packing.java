@@ -26,6 +26,8 @@ import org.lomospark.datasets.prompt.TrainingExample;
 final class Packing {
     /** Examples packed together at most: about 30 MB of tokens, and a fill within a hair of the whole set's. */
     static final int WINDOW = 16_384;
+    /** The segments of a row that holds one example. */
+    static final int[] ONE_SEGMENT = {0};
 
     private Packing() {}
 

@@ -14,17 +14,20 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.PartitionPruningRDD;
+import org.apache.spark.rdd.ShuffledRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.CollectionAccumulator;
 import org.lomospark.datasets.superglue.Split;
+import scala.math.Ordering;
+import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
@@ -81,6 +84,8 @@ public final class PrepareJob {
                     + ": not a finished prepare output; remove it or set force");
         }
         List<InputFile> inputs = Inputs.resolve(conf, spec);
+        CompressionCodecName codec = TrainParquet.codec(
+                spark.conf().get(TrainParquet.CODEC_SETTING, "snappy"), conf);
         TokenizerSpec.Loaded loaded = spec.tokenizer().load(conf);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -90,11 +95,11 @@ public final class PrepareJob {
             List<LineSplit> splits = Inputs.splits(jsc, hadoop, inputs, spec.splitBytes());
             JavaRDD<RawLine> lines = Inputs.lines(spark, hadoop, inputs, splits, spec.maxLineBytes());
             Draw draw = Draw.of(lines, inputs, spec);
-            Layout layout = new Layout(trainShards(spec, inputs), spec.shards(), inputs);
+            ShardPlan plan = ShardPlan.of(spec, inputs);
+            Layout layout = new Layout(plan.shards(), spec.shards(), inputs);
             // the one shuffle: every later job reads its partitions back instead of parsing again
-            JavaPairRDD<Layout.Key, Out> placed = lines.mapPartitionsToPair(
-                    new Render(inputs, spec, tokenizer, draw, layout))
-                    .repartitionAndSortWithinPartitions(layout, Layout.ORDER);
+            JavaPairRDD<Layout.Key, Out> placed = place(lines.mapPartitionsToPair(
+                    new Render(inputs, spec, tokenizer, draw, layout)), layout);
 
             Map<Integer, Out.Counts> counts = new TreeMap<>();
             for (Out o : part(placed, layout.counts(), layout.counts() + 1).collect()) {
@@ -102,25 +107,47 @@ public final class PrepareJob {
                 counts.computeIfAbsent(c.source, Out.Counts::new).add(c);
             }
             checkBadFraction(spec, counts, placed, layout);
-            return write(spark, fs, out, placed, layout, hadoop, new Counted(spec, loaded, inputs, splits, counts));
+            return write(spark, fs, out, placed, layout, hadoop,
+                    new Counted(spec, loaded, inputs, splits, counts, codec, plan));
         } finally {
             tokenizer.destroy();
             hadoop.destroy();
         }
     }
 
-    /** At least {@link PrepareSpec#shards()}, a multiple of it, and enough that no shard outgrows a task. */
-    private static int trainShards(PrepareSpec spec, List<InputFile> inputs) {
-        long bytes = 0;
-        for (InputFile in : inputs) {
-            if (in.split() == Split.TRAIN) {
-                bytes += in.compression() == Compression.NONE ? in.bytes() : in.bytes() * COMPRESSION_RATIO;
+    /**
+     * Every row to its partition, sorted there by key: {@code repartitionAndSortWithinPartitions}, with the
+     * shuffle's own compact serializer in place of the session's.
+     */
+    private static JavaPairRDD<Layout.Key, Out> place(JavaPairRDD<Layout.Key, Out> rows, Layout layout) {
+        ClassTag<Layout.Key> key = ClassTag$.MODULE$.apply(Layout.Key.class);
+        ClassTag<Out> value = ClassTag$.MODULE$.apply(Out.class);
+        ShuffledRDD<Layout.Key, Out, Out> shuffled = new ShuffledRDD<>(rows.rdd(), layout, key, value, value);
+        shuffled.setSerializer(new PlacedSerializer()).setKeyOrdering(Ordering.comparatorToOrdering(Layout.ORDER));
+        return JavaPairRDD.fromRDD(shuffled, key, value);
+    }
+
+    /**
+     * How many trainer shards, and about how many tokens each will hold (by the input's size): at least {@link
+     * PrepareSpec#shards()}, a multiple of it, and enough that no shard outgrows a task. A shard's task sizes its
+     * Arrow buffers by that estimate, so they are allocated (and zeroed) once rather than doubled as they fill.
+     */
+    record ShardPlan(int shards, long tokensPerShard) {
+        static ShardPlan of(PrepareSpec spec, List<InputFile> inputs) {
+            long bytes = 0;
+            for (InputFile in : inputs) {
+                if (in.split() == Split.TRAIN) {
+                    bytes += in.compression() == Compression.NONE ? in.bytes() : in.bytes() * COMPRESSION_RATIO;
+                }
             }
+            double perByte = spec.tokenizer().equals(TokenizerSpec.BYTE) ? BYTE_TOKENS_PER_BYTE
+                    : BPE_TOKENS_PER_BYTE;
+            long tokens = (long) Math.ceil(bytes * perByte);
+            long shards = (tokens + TOKENS_PER_SHARD - 1) / TOKENS_PER_SHARD;
+            long multiples = Math.max(1, (shards + spec.shards() - 1) / spec.shards());
+            int count = Math.toIntExact(spec.shards() * multiples);
+            return new ShardPlan(count, tokens / count);
         }
-        double perByte = spec.tokenizer().equals(TokenizerSpec.BYTE) ? BYTE_TOKENS_PER_BYTE : BPE_TOKENS_PER_BYTE;
-        long shards = (long) Math.ceil(bytes * perByte / TOKENS_PER_SHARD);
-        long multiples = Math.max(1, (shards + spec.shards() - 1) / spec.shards());
-        return Math.toIntExact(spec.shards() * multiples);
     }
 
     private static void checkBadFraction(PrepareSpec spec, Map<Integer, Out.Counts> counts,
@@ -165,39 +192,36 @@ public final class PrepareJob {
         boolean committed = false;
         // Parquet's two-level list layout ("repeated int32 array"), which Spark, Arrow and pandas all read as
         // array<int>, writes an element as one value; the standard three-level one opens a group per element and
-        // took most of the write's time. A session of its own: the caller's settings stay as they are.
+        // took most of the write's time. The train table is written so by TrainParquet, the eval table by Spark in
+        // a session of its own: the caller's settings stay as they are.
         SparkSession writer = spark.newSession();
         writer.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
         try {
-            List<InputFile> sources = counted.inputs();
-            int pack = counted.spec().packLength();
-            JavaRDD<Out> train = part(placed, 0, layout.trainShards);
-            // shard s is train partition s: while the Parquet writer takes its rows, its task writes them into the
-            // shard file too (one read of the partition for both) and reports what the shard holds
-            String shardDir = new Path(target, TrainShard.DIR).toString();
-            CollectionAccumulator<ShardStats> written = spark.sparkContext().collectionAccumulator("train shards");
-            JavaRDD<Row> trainRows = train.mapPartitionsWithIndex((Integer s, Iterator<Out> it) ->
-                    new ShardTee(new ShardRows(it, sources, pack, s), s, sources.size(),
-                            new Path(shardDir, TrainShard.fileName(s)), hadoop.value().value(), written), false);
-            // a dictionary and min/max statistics of token ids and mask bits cost a hash lookup and a comparison per
-            // token and serve no query; the other columns keep theirs
-            writer.createDataFrame(trainRows, Table.TRAIN.schema).write()
-                    .option("parquet.enable.dictionary#tokens.array", "false")
-                    .option("parquet.column.statistics.enabled#tokens.array", "false")
-                    .option("parquet.column.statistics.enabled#loss_mask.array", "false")
-                    .parquet(new Path(target, Table.TRAIN.dir).toString());
-            List<ShardStats> shards = shards(written.value(), layout.trainShards);
-            JavaRDD<Row> evalRows = part(placed, layout.trainShards, layout.quarantine())
-                    .map(o -> ((Out.Eval) o).row());
-            writer.createDataFrame(evalRows, Table.EVAL.schema).write()
-                    .parquet(new Path(target, Table.EVAL.dir).toString());
-            JavaRDD<Row> badRows = part(placed, layout.quarantine(), layout.quarantine() + 1)
-                    .map(o -> {
-                        Out.Bad b = (Out.Bad) o;
-                        return RowFactory.create(b.file(), b.line(), b.reason());
-                    });
-            writer.createDataFrame(badRows, Table.QUARANTINE.schema).write()
-                    .parquet(new Path(target, Table.QUARANTINE.dir).toString());
+            // shard s is train partition s: its task writes the shard and the Parquet part from one copy of its rows
+            // and reports what the shard holds; that report is all the driver receives of the train data
+            List<ShardStats> shards = shards(part(placed, 0, layout.trainShards)
+                    .mapPartitionsWithIndex(new TrainPart(counted.inputs(), counted.spec().packLength(), target,
+                            counted.codec(), counted.plan().tokensPerShard(), hadoop), false)
+                    .collect(), layout.trainShards);
+            Path evalDir = new Path(target, Table.EVAL.dir);
+            if (counted.counts().values().stream().anyMatch(c -> c.evalRows > 0)) {
+                JavaRDD<Row> evalRows = part(placed, layout.trainShards, layout.quarantine())
+                        .map(o -> ((Out.Eval) o).row());
+                writer.createDataFrame(evalRows, Table.EVAL.schema).write().parquet(evalDir.toString());
+            } else {
+                Table.EVAL.writeEmpty(evalDir, hadoop.value().value());
+            }
+            Path badDir = new Path(target, Table.QUARANTINE.dir);
+            if (counted.counts().values().stream().anyMatch(c -> c.bad > 0)) {
+                JavaRDD<Row> badRows = part(placed, layout.quarantine(), layout.quarantine() + 1)
+                        .map(o -> {
+                            Out.Bad b = (Out.Bad) o;
+                            return RowFactory.create(b.file(), b.line(), b.reason());
+                        });
+                writer.createDataFrame(badRows, Table.QUARANTINE.schema).write().parquet(badDir.toString());
+            } else {
+                Table.QUARANTINE.writeEmpty(badDir, hadoop.value().value());
+            }
 
             Manifest manifest = counted.manifest(shards);
             manifest.write(fs, new Path(target, Manifest.FILE_NAME));
@@ -218,11 +242,13 @@ public final class PrepareJob {
         }
     }
 
-    /** Every shard's report, in shard order; each train partition's task reports once (Spark applies a result
-     * task's accumulator updates once, however often it ran). */
+    /** Every shard's report, in shard order: one per train partition, however often its task ran. */
     private static List<ShardStats> shards(List<ShardStats> reported, int count) {
         ShardStats[] byShard = new ShardStats[count];
         for (ShardStats st : reported) {
+            if (byShard[st.index()] != null) {
+                throw new IllegalStateException("trainer shard " + st.index() + " was reported twice");
+            }
             byShard[st.index()] = st;
         }
         for (int s = 0; s < count; s++) {
@@ -235,7 +261,8 @@ public final class PrepareJob {
 
     /** What the manifest is made of, before the shards exist. */
     private record Counted(PrepareSpec spec, TokenizerSpec.Loaded tokenizer, List<InputFile> inputs,
-                           List<LineSplit> splits, Map<Integer, Out.Counts> counts) {
+                           List<LineSplit> splits, Map<Integer, Out.Counts> counts, CompressionCodecName codec,
+                           ShardPlan plan) {
         Manifest manifest(List<ShardStats> shards) {
             List<Manifest.Source> sources = new ArrayList<>();
             long[] sum = new long[5];

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.RowFactory;
 import org.lomospark.datasets.instruct.ChatExamples;
 import org.lomospark.datasets.instruct.ChatTemplate;
 import org.lomospark.datasets.instruct.Conversation;
@@ -135,9 +134,9 @@ final class Render implements PairFlatMapFunction<Iterator<RawLine>, Layout.Key,
                     int n = k.tokens().length;
                     int padded = (n + spec.evalBucket() - 1) / spec.evalBucket() * spec.evalBucket();
                     ready.add(new Tuple2<>(layout.eval(l.source(), l.line(), row++, padded),
-                            new Out.Eval(RowFactory.create(k.task(), in.splitName(), k.group(), k.candidate(),
-                                    k.gold(), k.tokens(), k.answerStart(), n, padded, k.question(), k.label(),
-                                    k.goldLabels().toArray(String[]::new)))));
+                            new Out.Eval(k.task(), in.splitName(), k.group(), k.candidate(), k.gold(), k.tokens(),
+                                    k.answerStart(), padded, k.question(), k.label(),
+                                    k.goldLabels().toArray(String[]::new))));
                     c.eval(n, padded);
                 }
             }

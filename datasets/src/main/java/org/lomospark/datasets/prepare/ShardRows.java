@@ -7,8 +7,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.lomospark.datasets.prompt.TrainingExample;
 
 /**
@@ -17,15 +15,9 @@ import org.lomospark.datasets.prompt.TrainingExample;
  * content, so the shard file and the train Parquet part written from the same partition hold the same rows.
  */
 final class ShardRows implements Iterator<ShardRows.TrainRow> {
-    private static final int[] ONE_SEGMENT = {0};
-
     /** A train-table row and the source it came from. */
     record TrainRow(int source, String task, String id, int[] tokens, boolean[] lossMask, int[] segments)
-            implements Serializable {
-        Row row() {
-            return RowFactory.create(task, id, tokens, lossMask, tokens.length, segments);
-        }
-    }
+            implements Serializable {}
 
     private final Iterator<Out> in;
     private final List<InputFile> sources;
@@ -54,7 +46,7 @@ final class ShardRows implements Iterator<ShardRows.TrainRow> {
             boolean packs = packLength > 0 && sources.get(e.source()).format() != null;
             if (!packs) {
                 flush();
-                ready.add(new TrainRow(e.source(), e.task(), e.id(), e.tokens(), e.lossMask(), ONE_SEGMENT));
+                ready.add(new TrainRow(e.source(), e.task(), e.id(), e.tokens(), e.lossMask(), Packing.ONE_SEGMENT));
                 continue;
             }
             if (e.source() != windowSource || window.size() == Packing.WINDOW) {

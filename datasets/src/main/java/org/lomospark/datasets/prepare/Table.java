@@ -1,7 +1,22 @@
 package org.lomospark.datasets.prepare;
 
+import java.io.IOException;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** The tables a prepare job writes, each a Parquet folder of the output. */
@@ -48,6 +63,61 @@ enum Table {
     Table(String dir, StructType schema) {
         this.dir = dir;
         this.schema = schema;
+    }
+
+    /**
+     * The Parquet schema Spark writes for this table with {@code spark.sql.parquet.writeLegacyFormat}: every column
+     * required, a list {@code repeated <type> array} inside a LIST group (one value per element).
+     */
+    MessageType parquet() {
+        Types.MessageTypeBuilder message = Types.buildMessage();
+        for (StructField f : schema.fields()) {
+            if (f.nullable()) {
+                throw new IllegalStateException(dir + "." + f.name() + " is nullable; every column is required");
+            }
+            if (f.dataType() instanceof ArrayType a) {
+                if (a.containsNull()) {
+                    throw new IllegalStateException(dir + "." + f.name() + " may hold nulls; no list does");
+                }
+                message.requiredGroup().as(LogicalTypeAnnotation.listType())
+                        .addField(primitive(a.elementType(), Type.Repetition.REPEATED, "array"))
+                        .named(f.name());
+            } else {
+                message.addField(primitive(f.dataType(), Type.Repetition.REQUIRED, f.name()));
+            }
+        }
+        return message.named("spark_schema");
+    }
+
+    private Type primitive(DataType type, Type.Repetition repetition, String name) {
+        if (type.equals(DataTypes.StringType)) {
+            return Types.primitive(PrimitiveTypeName.BINARY, repetition).as(LogicalTypeAnnotation.stringType())
+                    .named(name);
+        }
+        PrimitiveTypeName p;
+        if (type.equals(DataTypes.IntegerType)) {
+            p = PrimitiveTypeName.INT32;
+        } else if (type.equals(DataTypes.LongType)) {
+            p = PrimitiveTypeName.INT64;
+        } else if (type.equals(DataTypes.BooleanType)) {
+            p = PrimitiveTypeName.BOOLEAN;
+        } else {
+            throw new IllegalStateException(dir + "." + name + ": no Parquet form for " + type);
+        }
+        return Types.primitive(p, repetition).named(name);
+    }
+
+    /**
+     * Writes the table with no rows, as one Parquet file with the schema and no row group, the file Spark writes for
+     * an empty DataFrame: a job with nothing to quarantine, or no eval data, starts no Spark SQL for it.
+     */
+    void writeEmpty(Path tableDir, Configuration conf) throws IOException {
+        OutputFile file = HadoopOutputFile.fromPath(new Path(tableDir, "part-00000.parquet"), conf);
+        try (ParquetFileWriter out = new ParquetFileWriter(file, parquet(), ParquetFileWriter.Mode.OVERWRITE,
+                TrainParquet.ROW_GROUP_BYTES, 0, null, ParquetProperties.builder().build())) {
+            out.start();
+            out.end(Map.of(TrainParquet.SPARK_SCHEMA_KEY, schema.json()));
+        }
     }
 
     private static DataType ints() {

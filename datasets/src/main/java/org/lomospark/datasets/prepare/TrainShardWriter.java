@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -19,8 +20,11 @@ import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
 import org.lomospark.datasets.prompt.TrainingExample;
 
 /**
@@ -37,6 +41,8 @@ import org.lomospark.datasets.prompt.TrainingExample;
  * </pre>
  */
 public final class TrainShardWriter implements Closeable {
+    /** The most tokens a shard's buffers are first sized for: 64M, 320 MB. */
+    private static final int MAX_INITIAL_TOKENS = 1 << 26;
     private final FileSystem fs;
     private final Path file;
     private final BufferAllocator allocator = new RootAllocator();
@@ -51,17 +57,38 @@ public final class TrainShardWriter implements Closeable {
     private long at;
     private ByteBuffer scratch = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
     private byte[] bits = new byte[1 << 10];
+    /** The rows' segment starts, for the train Parquet part only (a shard has no segments column). */
+    private int[] segmentStarts = new int[1 << 10];
+    private int[] segmentValues = new int[1 << 10];
 
     /** A shard to be written at {@code file} (replaced if there, as a retried task must). */
     TrainShardWriter(FileSystem fs, Path file) {
+        this(fs, file, 0);
+    }
+
+    /**
+     * With room for about {@code expectedTokens} from the start (capped at {@link #MAX_INITIAL_TOKENS}): Arrow
+     * zeroes a buffer when it allocates it and copies it when it doubles it, so a buffer sized once costs one pass.
+     */
+    TrainShardWriter(FileSystem fs, Path file, long expectedTokens) {
         this.fs = fs;
         this.file = file;
+        int initial = (int) Math.min(Math.max(expectedTokens, 0), MAX_INITIAL_TOKENS);
+        if (initial > 0) {
+            tokenData.setInitialCapacity(initial);
+            maskData.setInitialCapacity(initial);
+        }
         // real buffers from the start: a vector never written to keeps the allocation manager's one shared empty
         // buffer, whose indices writing sets, so two tasks writing empty shards in one JVM raced on it
         root.allocateNew();
     }
 
     void add(String taskName, String exampleId, int[] t, boolean[] m) {
+        add(taskName, exampleId, t, m, Packing.ONE_SEGMENT);
+    }
+
+    /** A row whose examples (more than one when packed) start at {@code segments}. */
+    void add(String taskName, String exampleId, int[] t, boolean[] m, int[] segments) {
         if (at + t.length > Integer.MAX_VALUE) {
             throw new IllegalStateException(file + ": over 2^31 tokens in one shard; prepare with more shards");
         }
@@ -95,6 +122,15 @@ public final class TrainShardWriter implements Closeable {
         maskData.getDataBuffer().setBytes(base, bits, 0, m.length);
         tokens.endValue(rows, t.length);
         lossMask.endValue(rows, m.length);
+        int from = segmentStarts[rows];
+        if (segmentStarts.length < rows + 2) {
+            segmentStarts = Arrays.copyOf(segmentStarts, 2 * segmentStarts.length);
+        }
+        if (segmentValues.length < from + segments.length) {
+            segmentValues = Arrays.copyOf(segmentValues, Math.max(from + segments.length, 2 * segmentValues.length));
+        }
+        System.arraycopy(segments, 0, segmentValues, from, segments.length);
+        segmentStarts[rows + 1] = from + segments.length;
         at = end;
         rows++;
     }
@@ -112,6 +148,22 @@ public final class TrainShardWriter implements Closeable {
             writer.end();
         }
         return new Manifest.Shard(file.getName(), rows, at);
+    }
+
+    /**
+     * Writes the same rows as train Parquet ({@link TrainParquet}), read from this writer's Arrow memory; with
+     * {@link #finish()}, before or after it, the part and the shard of one partition.
+     */
+    void writeParquet(OutputFile file, CompressionCodecName codec, Configuration conf) throws IOException {
+        TrainParquet.write(parquetRows(), file, codec, conf);
+    }
+
+    /** The rows added so far, as views of this writer's memory: valid until the next add or close. */
+    TrainParquet.Rows parquetRows() {
+        return new TrainParquet.Rows(rows, new TrainParquet.Utf8(task.getOffsetBuffer(), task.getDataBuffer()),
+                new TrainParquet.Utf8(id.getOffsetBuffer(), id.getDataBuffer()),
+                tokens.getOffsetBuffer(), tokenData.getDataBuffer(), maskData.getDataBuffer(),
+                segmentStarts, segmentValues);
     }
 
     private static void markValid(ArrowBuf validity, long values) {

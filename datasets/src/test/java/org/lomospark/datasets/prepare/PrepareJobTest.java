@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -185,13 +186,11 @@ class PrepareJobTest {
         assertEquals(n, nonEmpty, "36 rows over 4 shards by key: none is empty");
     }
 
-    /** The rows of train Parquet part {@code s}, in file order; none when the part was empty. */
-    private static List<Row> trainPart(Path out, int s) throws IOException {
-        String prefix = String.format("part-%05d-", s);
-        try (Stream<Path> files = Files.list(out.resolve("train"))) {
-            List<Path> part = files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
-            return part.isEmpty() ? List.of() : spark.read().parquet(part.get(0).toString()).collectAsList();
-        }
+    /** The rows of train Parquet part {@code s}, in file order; every part is written, empty or not. */
+    private static List<Row> trainPart(Path out, int s) {
+        Path part = out.resolve(Table.TRAIN.dir).resolve(TrainParquet.fileName(s, CompressionCodecName.SNAPPY));
+        assertTrue(Files.isRegularFile(part), part::toString);
+        return spark.read().parquet(part.toString()).collectAsList();
     }
 
     @Test
