@@ -188,27 +188,29 @@ final class TrainParquet {
 
         /** A required UTF-8 column: PLAIN, each value its length then its bytes. */
         private void strings(ColumnDescriptor d, Utf8 column, int from, int to) throws IOException {
-            out.startColumn(d, to - from, codec);
-            int r = from;
-            while (r < to) {
-                page.clear();
-                Statistics<?> stats = Statistics.createStats(d.getPrimitiveType());
-                int first = r;
-                while (r < to && (r == first || page.len < pageBytes)) {
-                    int n = column.length(r);
-                    page.intLE(n);
-                    int at = page.len;
-                    page.copy(column.data(), column.start(r), n);
-                    stats.updateStats(Binary.fromReusedByteArray(page.buf, at, n));
-                    r++;
-                }
-                flat(r - first, stats);
-            }
-            out.endColumn();
+            flat(d, from, to, (r, stats) -> {
+                int n = column.length(r);
+                page.intLE(n);
+                int at = page.len;
+                page.copy(column.data(), column.start(r), n);
+                stats.updateStats(Binary.fromReusedByteArray(page.buf, at, n));
+            });
         }
 
         /** The required {@code length} column: each row's token count, PLAIN int32. */
         private void lengths(ColumnDescriptor d, int from, int to) throws IOException {
+            flat(d, from, to, (r, stats) -> {
+                int n = rows.tokenEnd(r) - rows.tokenStart(r);
+                page.intLE(n);
+                stats.updateStats(n);
+            });
+        }
+
+        /**
+         * A required column that is not repeated, a value a row, in pages of about {@code pageBytes} with their
+         * min/max statistics; readers decode no levels for it.
+         */
+        private void flat(ColumnDescriptor d, int from, int to, RowValue value) throws IOException {
             out.startColumn(d, to - from, codec);
             int r = from;
             while (r < to) {
@@ -216,19 +218,12 @@ final class TrainParquet {
                 Statistics<?> stats = Statistics.createStats(d.getPrimitiveType());
                 int first = r;
                 while (r < to && (r == first || page.len < pageBytes)) {
-                    int n = rows.tokenEnd(r) - rows.tokenStart(r);
-                    page.intLE(n);
-                    stats.updateStats(n);
+                    value.put(r, stats);
                     r++;
                 }
-                flat(r - first, stats);
+                page(r - first, r - first, stats);
             }
             out.endColumn();
-        }
-
-        /** A page of a column without levels (required, not repeated: readers decode no levels). */
-        private void flat(int count, Statistics<?> stats) throws IOException {
-            page(count, count, stats);
         }
 
         /**
@@ -277,6 +272,12 @@ final class TrainParquet {
             out.writeDataPage(entries, page.len, compressed, stats, rowCount, Encoding.RLE, Encoding.RLE,
                     Encoding.PLAIN);
         }
+    }
+
+    /** Appends row {@code r}'s value to the page and to the page's statistics. */
+    @FunctionalInterface
+    private interface RowValue {
+        void put(int r, Statistics<?> stats);
     }
 
     /** Where row {@code r}'s values start, or end, in its column. */

@@ -26,6 +26,8 @@ public record PreparedOutput(TreeMap<String, List<String>> parquet, TreeMap<Stri
                 if (name.endsWith(".parquet")) {
                     // part-00003-<job uuid>-c000...: the uuid is random per run, the part number is the partition
                     String part = name.replaceAll("part-(\\d+)-[0-9a-f-]+", "part-$1");
+                    // rows, not bytes: parquet-mr lists a column chunk's encodings in its footer in a hash set's
+                    // order, which differs from JVM to JVM
                     parquet.put(part, spark.read().parquet(f.toString()).collectAsList().stream()
                             .map(Row::toString).toList());
                 } else if (name.endsWith(".arrow")) {
