@@ -209,7 +209,7 @@ public final class PrepareJob {
                         .map(o -> ((Out.Eval) o).row());
                 writer.createDataFrame(evalRows, Table.EVAL.schema).write().parquet(evalDir.toString());
             } else {
-                Table.EVAL.writeEmpty(evalDir, hadoop.value().value());
+                Table.EVAL.writeEmpty(evalDir, fs.getConf());
             }
             Path badDir = new Path(target, Table.QUARANTINE.dir);
             if (counted.counts().values().stream().anyMatch(c -> c.bad > 0)) {
@@ -220,7 +220,7 @@ public final class PrepareJob {
                         });
                 writer.createDataFrame(badRows, Table.QUARANTINE.schema).write().parquet(badDir.toString());
             } else {
-                Table.QUARANTINE.writeEmpty(badDir, hadoop.value().value());
+                Table.QUARANTINE.writeEmpty(badDir, fs.getConf());
             }
 
             Manifest manifest = counted.manifest(shards);

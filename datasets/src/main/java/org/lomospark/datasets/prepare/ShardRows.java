@@ -1,6 +1,5 @@
 package org.lomospark.datasets.prepare;
 
-import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,8 +15,7 @@ import org.lomospark.datasets.prompt.TrainingExample;
  */
 final class ShardRows implements Iterator<ShardRows.TrainRow> {
     /** A train-table row and the source it came from. */
-    record TrainRow(int source, String task, String id, int[] tokens, boolean[] lossMask, int[] segments)
-            implements Serializable {}
+    record TrainRow(int source, String task, String id, int[] tokens, boolean[] lossMask, int[] segments) {}
 
     private final Iterator<Out> in;
     private final List<InputFile> sources;

@@ -107,17 +107,35 @@ enum Table {
         return Types.primitive(p, repetition).named(name);
     }
 
+    /** The footer key under which Spark keeps a file's Spark schema, read back in preference to Parquet's. */
+    static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
+
+    /** Writes a file's row groups between the file's start and its footer. */
+    @FunctionalInterface
+    interface RowGroups {
+        void write(ParquetFileWriter out) throws IOException;
+    }
+
+    /**
+     * One Parquet file of this table, replaced if there (as a retried task must): the schema, {@code rowGroups},
+     * then the footer with Spark's schema of the table, so {@code spark.read().parquet(...)} reads exactly it.
+     */
+    void write(OutputFile file, long rowGroupBytes, RowGroups rowGroups) throws IOException {
+        try (ParquetFileWriter out = new ParquetFileWriter(file, parquet(), ParquetFileWriter.Mode.OVERWRITE,
+                rowGroupBytes, 0, null, ParquetProperties.builder().build())) {
+            out.start();
+            rowGroups.write(out);
+            out.end(Map.of(SPARK_SCHEMA_KEY, schema.json()));
+        }
+    }
+
     /**
      * Writes the table with no rows, as one Parquet file with the schema and no row group, the file Spark writes for
      * an empty DataFrame: a job with nothing to quarantine, or no eval data, starts no Spark SQL for it.
      */
     void writeEmpty(Path tableDir, Configuration conf) throws IOException {
-        OutputFile file = HadoopOutputFile.fromPath(new Path(tableDir, "part-00000.parquet"), conf);
-        try (ParquetFileWriter out = new ParquetFileWriter(file, parquet(), ParquetFileWriter.Mode.OVERWRITE,
-                TrainParquet.ROW_GROUP_BYTES, 0, null, ParquetProperties.builder().build())) {
-            out.start();
-            out.end(Map.of(TrainParquet.SPARK_SCHEMA_KEY, schema.json()));
-        }
+        write(HadoopOutputFile.fromPath(new Path(tableDir, "part-00000.parquet"), conf), TrainParquet.ROW_GROUP_BYTES,
+                out -> { });
     }
 
     private static DataType ints() {

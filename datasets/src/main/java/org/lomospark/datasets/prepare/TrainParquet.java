@@ -2,12 +2,10 @@ package org.lomospark.datasets.prepare;
 
 import java.io.IOException;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor;
@@ -37,8 +35,6 @@ import org.apache.parquet.schema.MessageType;
 final class TrainParquet {
     /** The Parquet schema of {@link Table#TRAIN} in the legacy list layout. */
     static final MessageType SCHEMA = Table.TRAIN.parquet();
-    /** The footer key under which Spark keeps a file's Spark schema, read back in preference to Parquet's. */
-    static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
     /** Spark's setting for the Parquet codec, which these files follow as Spark's own writer would. */
     static final String CODEC_SETTING = "spark.sql.parquet.compression.codec";
     static final int PAGE_BYTES = 1 << 20;
@@ -111,10 +107,10 @@ final class TrainParquet {
     static void write(Rows rows, OutputFile file, CompressionCodecName codec, Configuration conf, int pageBytes,
                       long rowGroupBytes) throws IOException {
         CodecFactory codecs = new CodecFactory(conf, pageBytes);
-        try (ParquetFileWriter out = new ParquetFileWriter(file, SCHEMA, ParquetFileWriter.Mode.OVERWRITE,
-                rowGroupBytes, 0, null, ParquetProperties.builder().build())) {
-            new Chunks(rows, out, codecs.getCompressor(codec), codec, pageBytes, rowGroupBytes).write();
-            out.end(Map.of(SPARK_SCHEMA_KEY, Table.TRAIN.schema.json()));
+        try {
+            BytesInputCompressor compressor = codecs.getCompressor(codec);
+            Table.TRAIN.write(file, rowGroupBytes,
+                    out -> new Chunks(rows, out, compressor, codec, pageBytes, rowGroupBytes).write());
         } finally {
             codecs.release();
         }
@@ -142,7 +138,6 @@ final class TrainParquet {
         }
 
         void write() throws IOException {
-            out.start();
             int from = 0;
             while (from < rows.count()) {
                 int to = from;
