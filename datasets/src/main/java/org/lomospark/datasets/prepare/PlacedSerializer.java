@@ -5,8 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -25,8 +23,7 @@ import scala.reflect.ClassTag;
  * through reflection field by field and spends a byte a mask value; this is the shuffle that carries every token of
  * the job twice (written by the map tasks, read by the shard writers), so its cost is the job's.
  *
- * <p>Each record is its length (a varint) and then its bytes, the first of which says its kind. The rare
- * {@link Out.Counts} (one per task and source) go through Java serialization inside their record.
+ * <p>Each record is its length (a varint) and then its bytes, the first of which says its kind.
  */
 final class PlacedSerializer extends Serializer implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -122,15 +119,17 @@ final class PlacedSerializer extends Serializer implements java.io.Serializable 
                 string(b.reason());
             } else if (t instanceof Out.Counts c) {
                 put(COUNTS);
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-                    o.writeObject(c);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                varint(c.source);
+                for (long n : new long[] {c.lines, c.records, c.bad, c.skipped, c.truncated, c.evalRows,
+                        c.evalTokens}) {
+                    varlong(n);
                 }
-                byte[] b = bytes.toByteArray();
-                varint(b.length);
-                raw(b, b.length);
+                varint(c.evalLongest);
+                varint(c.buckets.size());
+                c.buckets.forEach((padded, rows) -> {
+                    varint(padded);
+                    varlong(rows);
+                });
             } else {
                 throw new IllegalArgumentException("the prepare shuffle carries keys and rows, not "
                         + (t == null ? "null" : t.getClass().getName()));
@@ -317,13 +316,19 @@ final class PlacedSerializer extends Serializer implements java.io.Serializable 
                 case BAD:
                     return new Out.Bad(string(), varlong(), string());
                 case COUNTS: {
-                    int n = varint();
-                    try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(buf, at, n))) {
-                        at += n;
-                        return o.readObject();
-                    } catch (ClassNotFoundException e) {
-                        throw new IOException(e);
+                    Out.Counts c = new Out.Counts(varint());
+                    c.lines = varlong();
+                    c.records = varlong();
+                    c.bad = varlong();
+                    c.skipped = varlong();
+                    c.truncated = varlong();
+                    c.evalRows = varlong();
+                    c.evalTokens = varlong();
+                    c.evalLongest = varint();
+                    for (int i = varint(); i > 0; i--) {
+                        c.buckets.put(varint(), varlong());
                     }
+                    return c;
                 }
                 default:
                     throw new IOException("a shuffle record of unknown kind " + kind);
