@@ -9,8 +9,10 @@
 #   BYTE_SIZE, CLUSTER_SIZE         the size of the byte and standalone cases [1000000 if among the sizes, else the
 #                                   first size]
 #   LOCAL_CORES [2], HEAP [2g]      local[N] and the -Xmx of its one JVM (driver and executor)
-#   DRIVER_HEAP [1g], EXECUTOR_MEMORY [2g], EXECUTOR_CORES [1], WORKER_MEMORY [4g]   standalone: a Worker of
-#                                   LOCAL_CORES cores and WORKER_MEMORY, executors of EXECUTOR_CORES cores each
+#   DRIVER_HEAP [1g], EXECUTOR_MEMORY [2g], EXECUTOR_CORES [LOCAL_CORES], WORKER_MEMORY [4g]   standalone: a
+#                                   Worker of LOCAL_CORES cores and WORKER_MEMORY, executors of EXECUTOR_CORES cores
+#                                   each (by default one executor with all of them, as Spark does without
+#                                   spark.executor.cores; EXECUTOR_CORES=1 gives one executor JVM per core)
 #   CLUSTER_TOKENIZER [llama2]      or byte
 #   TIMEOUT_S [3600]                a part (job, bare pass, floor) running longer is killed, its line says so
 #   SCALE_DIR [$TMPDIR or /tmp, then /lomo-prepare-scale]   data, tokenizer and logs: outside the repository, kept
@@ -179,7 +181,7 @@ if has standalone; then
     cluster_tokenizer=(--tokenizer "$tokenizer" --tokenizer-name llama2)
   fi
   run_case standalone "$cluster_size" "${cluster_tokenizer[@]}" --master "$url" --cores "$cores" \
-    --heap "${DRIVER_HEAP:-1g}" --executor-memory "${EXECUTOR_MEMORY:-2g}" --executor-cores "${EXECUTOR_CORES:-1}" \
+    --heap "${DRIVER_HEAP:-1g}" --executor-memory "${EXECUTOR_MEMORY:-2g}" --executor-cores "${EXECUTOR_CORES:-$cores}" \
     --worker-pid "$worker_pid"
   stop_cluster
 fi

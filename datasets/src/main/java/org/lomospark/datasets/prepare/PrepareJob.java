@@ -26,7 +26,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.superglue.Split;
-import scala.math.Ordering;
+import scala.Tuple2;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -116,14 +116,16 @@ public final class PrepareJob {
     }
 
     /**
-     * Every row to its partition, sorted there by key: {@code repartitionAndSortWithinPartitions}, with the
-     * shuffle's own compact serializer in place of the session's.
+     * Every row to its partition, with the shuffle's own compact serializer in place of the session's. Not sorted
+     * there by Spark, which would hold a whole trainer shard on the heap as objects: a train partition's task keeps
+     * its examples off the heap and sorts them itself ({@link TrainPart}); the other partitions, small, are sorted
+     * as they are read ({@link #part}).
      */
     private static JavaPairRDD<Layout.Key, Out> place(JavaPairRDD<Layout.Key, Out> rows, Layout layout) {
         ClassTag<Layout.Key> key = ClassTag$.MODULE$.apply(Layout.Key.class);
         ClassTag<Out> value = ClassTag$.MODULE$.apply(Out.class);
         ShuffledRDD<Layout.Key, Out, Out> shuffled = new ShuffledRDD<>(rows.rdd(), layout, key, value, value);
-        shuffled.setSerializer(new PlacedSerializer()).setKeyOrdering(Ordering.comparatorToOrdering(Layout.ORDER));
+        shuffled.setSerializer(new PlacedSerializer());
         return JavaPairRDD.fromRDD(shuffled, key, value);
     }
 
@@ -199,7 +201,7 @@ public final class PrepareJob {
         try {
             // shard s is train partition s: its task writes the shard and the Parquet part from one copy of its rows
             // and reports what the shard holds; that report is all the driver receives of the train data
-            List<ShardStats> shards = shards(part(placed, 0, layout.trainShards)
+            List<ShardStats> shards = shards(partitions(placed, 0, layout.trainShards)
                     .mapPartitionsWithIndex(new TrainPart(counted.inputs(), counted.spec().packLength(), target,
                             counted.codec(), counted.plan().tokensPerShard(), hadoop), false)
                     .collect(), layout.trainShards);
@@ -312,12 +314,25 @@ public final class PrepareJob {
     }
 
     /**
-     * The rows of partitions {@code [from, to)} of {@code rdd}, in order: the other partitions are never computed
-     * (nor their shuffle read).
+     * The rows of partitions {@code [from, to)} of {@code rdd}, each partition sorted by key as it is read, on the
+     * heap (the eval, quarantine and count partitions, not the trainer shards): the other partitions are never
+     * computed (nor their shuffle read).
      */
     private static JavaRDD<Out> part(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
-        return JavaPairRDD.fromRDD(PartitionPruningRDD.create(rdd.rdd(), new Range(from, to)),
-                ClassTag$.MODULE$.apply(Layout.Key.class), ClassTag$.MODULE$.apply(Out.class)).values();
+        return partitions(rdd, from, to).mapPartitions(PrepareJob::sorted, true);
+    }
+
+    private static Iterator<Out> sorted(Iterator<Tuple2<Layout.Key, Out>> rows) {
+        List<Tuple2<Layout.Key, Out>> all = new ArrayList<>();
+        rows.forEachRemaining(all::add);
+        all.sort((a, b) -> Layout.ORDER.compare(a._1(), b._1()));
+        return all.stream().map(Tuple2::_2).iterator();
+    }
+
+    /** Partitions {@code [from, to)} of {@code rdd}, as the shuffle delivers them. */
+    private static JavaRDD<Tuple2<Layout.Key, Out>> partitions(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
+        return JavaRDD.fromRDD(PartitionPruningRDD.create(rdd.rdd(), new Range(from, to)),
+                ClassTag$.MODULE$.apply(Tuple2.class));
     }
 
     /** Whether a partition index is in {@code [from, to)}; a class, as Spark serializes it with the RDD. */

@@ -37,7 +37,12 @@ final class TrainParquet {
     static final MessageType SCHEMA = Table.TRAIN.parquet();
     /** Spark's setting for the Parquet codec, which these files follow as Spark's own writer would. */
     static final String CODEC_SETTING = "spark.sql.parquet.compression.codec";
-    static final int PAGE_BYTES = 1 << 20;
+    /**
+     * A quarter of parquet-mr's default page: every page passes through a few heap buffers (compressed, checksummed),
+     * which at 1 MiB are humongous objects for G1 (half a region of a heap up to 2 GiB), each taking whole regions
+     * and starting a marking cycle; at 256 KiB none is.
+     */
+    static final int PAGE_BYTES = 1 << 18;
     static final long ROW_GROUP_BYTES = 128L << 20;
 
     private TrainParquet() {}

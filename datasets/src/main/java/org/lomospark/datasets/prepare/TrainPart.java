@@ -9,14 +9,16 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
 
 /**
- * The task of train partition {@code s}: its rows ({@link ShardRows}, packed when the job packs) go once into Arrow
- * memory, which is then written twice, as trainer shard {@code s} and as train Parquet part {@code s}; the task
- * returns what the shard holds. A retried task writes both files again (the same bytes); its memory is the
- * partition's tokens, freed when it ends however it ends.
+ * The task of train partition {@code s}: its examples, as the shuffle delivers them, are kept off the heap
+ * ({@link StagedExamples}) until the partition is complete; then its rows in key order ({@link ShardRows}, packed
+ * when the job packs) go once into Arrow memory, which is written twice, as trainer shard {@code s} and as train
+ * Parquet part {@code s}; the task returns what the shard holds. A retried task writes both files again (the same
+ * bytes); its memory is twice the partition's tokens, off the heap, freed when it ends however it ends.
  */
-final class TrainPart implements Function2<Integer, Iterator<Out>, Iterator<ShardStats>> {
+final class TrainPart implements Function2<Integer, Iterator<Tuple2<Layout.Key, Out>>, Iterator<ShardStats>> {
     private static final long serialVersionUID = 1L;
     private final List<InputFile> sources;
     private final int packLength;
@@ -38,7 +40,7 @@ final class TrainPart implements Function2<Integer, Iterator<Out>, Iterator<Shar
     }
 
     @Override
-    public Iterator<ShardStats> call(Integer s, Iterator<Out> partition) throws Exception {
+    public Iterator<ShardStats> call(Integer s, Iterator<Tuple2<Layout.Key, Out>> partition) throws Exception {
         Configuration conf = hadoop.value().value();
         Path shard = new Path(shardDir, TrainShard.fileName(s));
         long[] rows = new long[sources.size()];
@@ -46,14 +48,20 @@ final class TrainPart implements Function2<Integer, Iterator<Out>, Iterator<Shar
         int[] longest = new int[sources.size()];
         try (TrainShardWriter writer = new TrainShardWriter(shard.getFileSystem(conf), shard,
                 expectedTokens)) {
-            ShardRows in = new ShardRows(partition, sources, packLength, s);
-            while (in.hasNext()) {
-                ShardRows.TrainRow r = in.next();
-                writer.add(r.task(), r.id(), r.tokens(), r.lossMask(), r.segments());
-                int n = r.tokens().length;
-                rows[r.source()]++;
-                tokens[r.source()] += n;
-                longest[r.source()] = Math.max(longest[r.source()], n);
+            try (StagedExamples staged = new StagedExamples(expectedTokens)) {
+                while (partition.hasNext()) {
+                    Tuple2<Layout.Key, Out> kv = partition.next();
+                    staged.add(kv._1(), (Out.Example) kv._2());
+                }
+                ShardRows in = new ShardRows(staged.sorted(), sources, packLength, s);
+                while (in.hasNext()) {
+                    ShardRows.TrainRow r = in.next();
+                    writer.add(r.task(), r.id(), r.tokens(), r.lossMask(), r.segments());
+                    int n = r.tokens().length;
+                    rows[r.source()]++;
+                    tokens[r.source()] += n;
+                    longest[r.source()] = Math.max(longest[r.source()], n);
+                }
             }
             writer.writeParquet(HadoopOutputFile.fromPath(
                     new Path(parquetDir, TrainParquet.fileName(s, codec)), conf), codec, conf);

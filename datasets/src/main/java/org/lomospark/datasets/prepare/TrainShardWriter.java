@@ -42,7 +42,7 @@ import org.lomospark.datasets.prompt.TrainingExample;
  */
 public final class TrainShardWriter implements Closeable {
     /** The most tokens a shard's buffers are first sized for: 64M, 320 MB. */
-    private static final int MAX_INITIAL_TOKENS = 1 << 26;
+    static final int MAX_INITIAL_TOKENS = 1 << 26;
     private final FileSystem fs;
     private final Path file;
     private final BufferAllocator allocator = new RootAllocator();
