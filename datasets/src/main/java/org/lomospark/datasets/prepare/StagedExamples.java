@@ -34,6 +34,8 @@ final class StagedExamples implements Closeable {
     private static final int TOKEN_BYTES = Integer.BYTES + 1;
     /** Room for this much of each example's task and id, by estimate, when sizing the buffer up front. */
     private static final int NAME_BYTES = 48;
+    /** The fewest tokens an example is assumed to have when sizing the buffer up front. */
+    private static final int MIN_EXAMPLE_TOKENS = 64;
     private final BufferAllocator allocator = new RootAllocator();
     private ArrowBuf data;
     private long len;
@@ -48,8 +50,10 @@ final class StagedExamples implements Closeable {
      */
     StagedExamples(long expectedTokens) {
         long tokens = Math.min(Math.max(expectedTokens, 0), TrainShardWriter.MAX_INITIAL_TOKENS);
-        // an example's tokens, by the estimate of the shard's mean (a few hundred), for its header and names
-        data = allocator.buffer(Math.max(1 << 16, tokens * TOKEN_BYTES + tokens / 64 * (HEADER_BYTES + NAME_BYTES)));
+        // the tokens, and a header and names for every 64 of them (examples are longer: the rest is never touched,
+        // as an Arrow buffer is not zeroed)
+        data = allocator.buffer(Math.max(1 << 16, tokens * TOKEN_BYTES
+                + tokens / MIN_EXAMPLE_TOKENS * (HEADER_BYTES + NAME_BYTES)));
     }
 
     /** Keeps {@code e} under {@code key}; nothing of {@code e} is referenced after this returns. */
