@@ -1,5 +1,8 @@
 package org.lomospark.pipeline;
 
+import org.lomospark.trainer.recipe.Settings;
+import org.lomospark.trainer.recipe.Recipe;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,8 +81,12 @@ class PipelineS3Test {
 
         String checkpoints = s3.url("run/checkpoints");
         Path metrics = dir.resolve("metrics.jsonl");
-        TrainSpec spec = new TrainSpec(prepared, checkpoints, "tiny", null, 3, 2, 2, 12, 4, m.longestRow() - 1, 1,
-                "lomo", 0.5, 2, 1.0, 4, 2, 1, new ByteTokenizer().pad(), 120, 5, HadoopSettings.of(conf));
+        Recipe recipe = Settings.named(Map.ofEntries(Map.entry("seed", 3), Map.entry("dp", 2), Map.entry("tp", 2),
+                Map.entry("steps", 12), Map.entry("batch", 4), Map.entry("lr", 0.5), Map.entry("warmup", 2),
+                Map.entry("clip-norm", 1.0), Map.entry("save-every", 4), Map.entry("keep-last", 2),
+                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "120s")), n -> n, prepared,
+                m.longestRow() - 1);
+        TrainSpec spec = new TrainSpec(recipe, checkpoints, new ByteTokenizer().pad(), 5, HadoopSettings.of(conf));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainStage.Outcome outcome = TrainStage.run(spark, spec, new PrintStream(log, true, StandardCharsets.UTF_8),
                 metrics);

@@ -101,7 +101,7 @@ public final class LomoSparkCli {
                 .config("spark.log.level", submitted.get("spark.log.level", "WARN"));
         if (!submitted.contains("spark.master")) {
             // not under spark-submit: local Spark with at least dp x tp slots, unless lomo.spark says otherwise
-            int slots = Math.max(c.train().dp() * c.train().tp(), Runtime.getRuntime().availableProcessors());
+            int slots = Math.max(c.recipe().runtime().world(), Runtime.getRuntime().availableProcessors());
             builder.master("local[" + slots + ",4]").config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
             for (Map.Entry<String, String> e : c.spark().entrySet()) {

@@ -28,6 +28,8 @@ import org.lomospark.pipeline.train.LossCurve;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
+import org.lomospark.trainer.recipe.DataLayout;
+import org.lomospark.trainer.recipe.Recipe;
 
 /**
  * The pipeline's stages over one run directory ({@link PipelineConfig#runDir()}, any Hadoop path): {@code prepare}
@@ -87,19 +89,18 @@ public final class Run {
         Configuration conf = conf(spark);
         RunDir dir = RunDir.open(c.runDir(), conf);
         HadoopCheckpointStore store = new HadoopCheckpointStore(dir.path(CHECKPOINTS), conf);
-        PipelineConfig.Train t = c.train();
+        long steps = c.recipe().hyper().steps();
         Optional<Long> done = ShardedCheckpoints.latestStep(store);
-        if (done.isPresent() && done.get() >= t.steps()) {
+        if (done.isPresent() && done.get() >= steps) {
             out.printf("[train] already trained to step %d in %s%n", done.get(), dir.path(CHECKPOINTS));
             return done.get();
         }
         Manifest m = manifest(conf, dir);
-        TrainSpec spec = new TrainSpec(dir.path(PREPARED), dir.path(CHECKPOINTS), c.model().preset(),
-                c.model().initFrom(), t.seed(), t.dp(), t.tp(), t.steps(), t.batch(), m.longestRow() - 1,
-                t.microBatches(), t.optimizer(), t.lr(), t.warmup(), t.clipNorm(), t.saveEvery(), t.keepLast(),
-                t.threads(), pad(conf, c), (int) t.rendezvousTimeout().toSeconds(), t.failOnceAtStep(),
-                HadoopSettings.of(conf),
-                t.device(), t.dtype());
+        // rows as long as the prepared data's longest: no step pads further than the data needs
+        Recipe recipe = c.recipe().withData(new DataLayout(dir.path(PREPARED), c.recipe().data().batch(),
+                m.longestRow() - 1));
+        TrainSpec spec = new TrainSpec(recipe, dir.path(CHECKPOINTS), pad(conf, c), c.failOnceAtStep(),
+                HadoopSettings.of(conf));
         out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")
                 .orElse(""));
         dir.fetch(METRICS);

@@ -10,7 +10,6 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +19,12 @@ import java.util.regex.Pattern;
 import org.lomospark.datasets.prepare.InstructInput;
 import org.lomospark.datasets.prepare.Sampling;
 import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.pipeline.train.TrainSpec;
+import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.Settings;
 
 /**
- * Every setting of a lomo-spark run, read from HOCON: the embedded defaults ({@code lomo-spark-defaults.conf}, each
+ * Every setting of a lomo-spark run, read from HOCON: the embedded defaults ({@link Settings#DEFAULTS}, each
  * setting documented there), then the {@code --config} files in order, then {@code key=value} overrides
  * ({@code train.steps=100}, relative to {@code lomo}). A key the defaults do not know is an error naming the key
  * and where it was set, so a typo never passes silently; values are checked here, before any Spark job starts.
@@ -32,10 +34,9 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
  * System.out.println(c.render());   // secrets shown as ****
  * </pre>
  */
-public record PipelineConfig(String runDir, Prepare prepare, Model model, Train train, Evaluate evaluate,
+public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long failOnceAtStep, Evaluate evaluate,
                              Map<String, String> hadoop, Map<String, String> spark, Config source) {
     private static final String ROOT = "lomo";
-    private static final String DEFAULTS = "lomo-spark-defaults.conf";
     /** Keys whose values are credentials: never printed. */
     private static final Pattern SECRET = Pattern.compile(
             "(?i).*(secret|password|passwd|token|credential|access\\.key|account\\.key|private|signature).*");
@@ -49,14 +50,7 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
         }
     }
 
-    /** @param initFrom a local Hugging Face directory, or null for random init */
-    public record Model(String preset, String initFrom) {}
-
-    public record Train(int dp, int tp, long steps, int batch, int microBatches, String optimizer, double lr,
-                        int warmup, double clipNorm, int saveEvery, int keepLast, long seed, int threads,
-                        Duration rendezvousTimeout, String device, String dtype, long failOnceAtStep) {}
-
-    /** @param device {@code cpu} or {@code cuda} (each task on its assigned GPU); {@code dtype} f32 or bf16 */
+    /** @param device {@code cpu} or {@code cuda} (each task on its assigned GPU); {@code dtype} f32, bf16 or f16 */
     public record Evaluate(String split, int batch, int tasks, String device, String dtype) {}
 
     /** The embedded defaults alone. */
@@ -71,8 +65,7 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
      * @throws IllegalArgumentException naming the file, the key and what is wrong
      */
     public static PipelineConfig load(List<Path> files, List<String> overrides) {
-        Config defaults = ConfigFactory.parseResources(PipelineConfig.class, "/" + DEFAULTS,
-                ConfigParseOptions.defaults().setAllowMissing(false));
+        Config defaults = Settings.defaultsFile();
         // each withFallback adds a lower layer: the last override first, then the files from the last one
         Config user = ConfigFactory.empty();
         for (int k = overrides.size() - 1; k >= 0; k--) {
@@ -189,18 +182,13 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
         if (prepare.superglue() == null && instruct.isEmpty()) {
             throw new IllegalArgumentException("prepare.superglue is null and prepare.instruct is empty: no data");
         }
-        Config m = c.getConfig("model");
-        Model model = new Model(m.getString("preset"), optional(m, "init-from"));
-        Config t = c.getConfig("train");
-        Train train = new Train(t.getInt("dp"), t.getInt("tp"), t.getLong("steps"), t.getInt("batch"),
-                t.getInt("micro-batches"), t.getString("optimizer"), t.getDouble("lr"), t.getInt("warmup"),
-                t.getDouble("clip-norm"), t.getInt("save-every"), t.getInt("keep-last"), t.getLong("seed"),
-                t.getInt("threads"), t.getDuration("rendezvous-timeout"), t.getString("device"), t.getString("dtype"),
-                t.getLong("fail-once-at-step"));
-        checkDevice(t, "train");
-        if (prepare.shards() < train.dp()) {
+        // the model and train blocks are the recipe's, read where every entry point reads them; the data layout's
+        // seq is the longest row prepare may write, narrowed to the prepared data's longest by the train stage
+        Recipe recipe = Settings.read(c, c.getString("run-dir") + "/prepared", prepare.maxLength() - 1);
+        TrainSpec.check(recipe);
+        if (prepare.shards() < recipe.runtime().dp()) {
             throw new IllegalArgumentException("prepare.shards " + prepare.shards() + " is less than train.dp "
-                    + train.dp() + ": every data-parallel rank reads its own shards");
+                    + recipe.runtime().dp() + ": every data-parallel rank reads its own shards");
         }
         Config e = c.getConfig("evaluate");
         Evaluate evaluate = new Evaluate(e.getString("split"), e.getInt("batch"), e.getInt("tasks"),
@@ -210,14 +198,14 @@ public record PipelineConfig(String runDir, Prepare prepare, Model model, Train 
             throw new IllegalArgumentException("evaluate.split '" + evaluate.split() + "' ("
                     + e.getValue("split").origin().description() + ") is not val or test");
         }
-        return new PipelineConfig(c.getString("run-dir"), prepare, model, train, evaluate, flat(c, "hadoop"),
-                flat(c, "spark"), all);
+        return new PipelineConfig(c.getString("run-dir"), prepare, recipe, c.getLong("train.fail-once-at-step"),
+                evaluate, flat(c, "hadoop"), flat(c, "spark"), all);
     }
 
-    /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32 or bf16. */
+    /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32, bf16 or f16. */
     private static void checkDevice(Config c, String block) {
         for (Map.Entry<String, List<String>> key : List.of(Map.entry("device", List.of("cpu", "cuda")),
-                Map.entry("dtype", List.of("f32", "bf16")))) {
+                Map.entry("dtype", List.of("f32", "bf16", "f16")))) {
             String value = c.getString(key.getKey());
             if (!key.getValue().contains(value)) {
                 throw new IllegalArgumentException(block + "." + key.getKey() + " '" + value + "' ("

@@ -2,7 +2,6 @@ package org.lomospark.pipeline.eval;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.train.BarrierRendezvous;
 import org.lomospark.pipeline.train.TaskDevice;
 import org.lomospark.pipeline.train.TrainSpec;
+import org.lomospark.trainer.recipe.RuntimeParams;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
@@ -60,10 +60,11 @@ public final class CheckpointEvaluation {
     /** One rank: restore the slices, score this replica's questions, report them from the replica's tp rank 0. */
     private record Rank(TrainSpec spec, Broadcast<List<Row>> rows, int batchSize) implements Serializable {
         List<Prediction> run() {
-            Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
+            RuntimeParams runtime = spec.recipe().runtime();
+            Mesh mesh = new Mesh(runtime.dp(), runtime.tp(), BarrierTaskContext.get().partitionId());
             try {
-                Placement placement = TaskDevice.of(BarrierTaskContext.get(), spec.device(), spec.dtype());
-                return BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
+                Placement placement = TaskDevice.of(BarrierTaskContext.get(), runtime.device(), runtime.dtype());
+                return BarrierRendezvous.join(mesh, runtime.rendezvousTimeout(), placement,
                         (groups, host) -> score(mesh, groups, placement));
             } catch (Exception e) {
                 throw new IllegalStateException("evaluation rank " + mesh.rank() + ": " + e.getMessage(), e);
@@ -71,7 +72,8 @@ public final class CheckpointEvaluation {
         }
 
         private List<Prediction> score(Mesh mesh, Distributed d, Placement placement) throws IOException {
-            Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
+            RuntimeParams runtime = spec.recipe().runtime();
+            Threads.set(runtime.threads() > 0 ? runtime.threads() : BarrierTaskContext.get().cpus());
             List<Candidate> mine = new ArrayList<>();
             for (Row r : rows.value()) {
                 Candidate c = EvalCandidates.candidate(r);
@@ -84,10 +86,11 @@ public final class CheckpointEvaluation {
                     .thenComparingInt(Candidate::candidate));
             // native memory: BarrierRendezvous's scope, which outlives the groups. The random values are replaced
             // by the checkpoint's, so they are drawn where they are cheapest.
-            try (LlamaModel model = LlamaModel.create(spec.modelConfig(), placement, spec.seed(), false, d.tp());
+            try (LlamaModel model = LlamaModel.create(spec.recipe().model().config(), placement, 0, false,
+                    d.tp());
                  Lomo stateless = new Lomo(0, 0)) {
                 ShardedCheckpoints checkpoints = new ShardedCheckpoints(new HadoopCheckpointStore(spec.checkpoints(),
-                        spec.hadoop().configuration()), mesh, d.world(), spec.keepLast());
+                        spec.hadoop().configuration()), mesh, d.world(), runtime.keepLast());
                 if (checkpoints.restoreLatest(model, stateless).isEmpty()) {
                     throw new IOException(spec.checkpoints() + " has no committed checkpoint to evaluate");
                 }

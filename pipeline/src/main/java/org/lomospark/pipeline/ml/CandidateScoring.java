@@ -3,6 +3,7 @@ package org.lomospark.pipeline.ml;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -12,6 +13,7 @@ import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.prompt.TextPairs;
 import org.lomospark.pipeline.eval.CandidateScorer;
 import org.lomospark.pipeline.eval.LocalModel;
+import org.lomospark.pipeline.train.TaskDevice;
 import org.lomospark.pipeline.store.HadoopSettings;
 
 /**
@@ -30,15 +32,20 @@ final class CandidateScoring implements FlatMapFunction<Iterator<Row>, Row> {
     private final int promptIndex;
     private final int candidatesIndex;
     private final int batchSize;
+    private final String device;
+    private final String dtype;
 
+    /** @param device {@code cpu} or {@code cuda} (the task's GPU, {@link TaskDevice}); {@code dtype} the weights' */
     CandidateScoring(String location, HadoopSettings hadoop, Broadcast<TokenizerSpec.Loaded> tokenizer,
-                     int promptIndex, int candidatesIndex, int batchSize) {
+                     int promptIndex, int candidatesIndex, int batchSize, String device, String dtype) {
         this.location = location;
         this.hadoop = hadoop;
         this.tokenizer = tokenizer;
         this.promptIndex = promptIndex;
         this.candidatesIndex = candidatesIndex;
         this.batchSize = batchSize;
+        this.device = device;
+        this.dtype = dtype;
     }
 
     @Override
@@ -68,6 +75,7 @@ final class CandidateScoring implements FlatMapFunction<Iterator<Row>, Row> {
             first[i + 1] = all.size();
         }
         double[] scores = all.isEmpty() ? new double[0] : LocalModel.use(location, hadoop,
+                TaskDevice.of(TaskContext.get(), device, dtype),
                 lm -> new CandidateScorer(lm, batchSize, t.pad()).meanLogLikelihoods(all));
         List<Row> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -28,7 +29,10 @@ import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
+import org.lomospark.trainer.engine.TrainingState;
 import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.recipe.DataLayout;
+import org.lomospark.trainer.recipe.Recipe;
 import org.lomospark.trainer.tensor.TorchLoader;
 
 /**
@@ -39,7 +43,8 @@ import org.lomospark.trainer.tensor.TorchLoader;
  * <pre>{@code
  * LomoModel model = new LomoFineTuner()
  *         .setModel("tiny").setTokenizer("byte")
- *         .setSteps(600).setBatchSize(16).setLearningRate(0.5)
+ *         .setSteps(600).setBatch(16).setLr(0.5)      // every setting of conf/: .setStrategy("hook") ...
+ *         .setDevice("cuda").setDtype("bf16").setDp(4)
  *         .setCheckpointDir("s3a://bucket/runs/boolq")   // checkpoints, shards and the exported model
  *         .fit(train);                                   // columns prompt, answer (strings)
  * model.transform(val).select("prompt", "scores", "prediction").show();
@@ -48,8 +53,10 @@ import org.lomospark.trainer.tensor.TorchLoader;
  *
  * <p>{@code fit}: checks the schema; tokenizes the rows on the executors and writes them as trainer shards
  * (a row too long or without an answer fails the fit, counted and quoted, never dropped); runs the training
- * stage, one Spark barrier stage of {@code dp x tp} tasks ({@link TrainStage}); exports the last checkpoint as a
- * Hugging Face directory. Everything goes under {@code checkpointDir} (any Hadoop path): {@code data/},
+ * stage, one Spark barrier stage of {@code dp x tp} tasks ({@link TrainStage}) on the recipe's device and dtype;
+ * exports the last checkpoint as a Hugging Face directory. The training settings are the recipe's, one Param per
+ * setting of the pipeline's {@code train} and {@code model} blocks, named in camelCase ({@code micro-batches} is
+ * {@code microBatches}) and documented and defaulted where those are (the embedded defaults file). Everything goes under {@code checkpointDir} (any Hadoop path): {@code data/},
  * {@code checkpoints/}, {@code model/step-N/}. Fitting again with the same data and {@code checkpointDir}
  * resumes from the last committed checkpoint; with more {@code steps}, it trains on from there.
  */
@@ -62,20 +69,35 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
     private final Param<String> candidatesCol;
     private final Param<String> scoresCol;
     private final Param<String> predictionCol;
-    private final Param<String> model;
-    private final Param<String> initFrom;
     private final Param<String> tokenizer;
     private final IntParam maxLength;
+    private final Param<String> checkpointDir;
+    // the recipe: documented and defaulted in conf/lomo-spark-defaults.conf (RecipeParams)
+    private final RecipeParams recipe;
+    private final Param<String> model;
+    private final Param<String> initFrom;
+    private final LongParam steps;
+    private final IntParam batch;
+    private final IntParam microBatches;
+    private final Param<String> optimizer;
+    private final DoubleParam lr;
+    private final Param<String> schedule;
+    private final LongParam warmup;
+    private final DoubleParam minLr;
+    private final DoubleParam clipNorm;
+    private final DoubleParam clipValue;
+    private final DoubleParam weightDecay;
+    private final LongParam seed;
     private final IntParam dp;
     private final IntParam tp;
-    private final LongParam steps;
-    private final IntParam batchSize;
-    private final DoubleParam learningRate;
-    private final IntParam warmupSteps;
-    private final DoubleParam clipNorm;
-    private final LongParam seed;
-    private final Param<String> optimizer;
-    private final Param<String> checkpointDir;
+    private final Param<String> device;
+    private final Param<String> dtype;
+    private final Param<String> strategy;
+    private final BooleanParam offload;
+    private final Param<String> initOn;
+    private final IntParam threads;
+    private final IntParam keepLast;
+    private final Param<String> rendezvousTimeout;
     private final IntParam saveEvery;
 
     public LomoFineTuner() {
@@ -91,53 +113,52 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         candidatesCol = LomoParams.candidatesCol(this);
         scoresCol = LomoParams.scoresCol(this);
         predictionCol = LomoParams.predictionCol(this);
-        model = new Param<>(this, "model", "the architecture: a preset name (tiny, llama-7b, ...) or a local "
-                + "config.json path on every executor", LomoParams.nonEmpty());
-        initFrom = new Param<>(this, "initFrom", "a local Hugging Face model directory (on every executor) to "
-                + "fine-tune; unset: random initialization from seed", LomoParams.nonEmpty());
         tokenizer = LomoParams.tokenizer(this);
         maxLength = new IntParam(this, "maxLength", "the longest row in tokens (bos, prompt, answer, eos); a longer "
                 + "row fails the fit", ParamValidators.gtEq(3));
-        dp = new IntParam(this, "dp", "data-parallel ranks (dp x tp task slots must be free at once)",
-                ParamValidators.gtEq(1));
-        tp = new IntParam(this, "tp", "tensor-parallel ranks per replica", ParamValidators.gtEq(1));
-        steps = new LongParam(this, "steps", "optimizer steps in all (a resumed run trains the missing ones)",
-                ParamValidators.gtEq(1));
-        batchSize = new IntParam(this, "batchSize", "rows per step on each data-parallel rank",
-                ParamValidators.gtEq(1));
-        learningRate = new DoubleParam(this, "learningRate", "peak learning rate, reached after warmupSteps and "
-                + "decayed linearly to 0; LOMO is plain SGD: the tiny model learns at 0.5, the paper fine-tunes "
-                + "pretrained LLaMA at 3e-2", ParamValidators.gt(0));
-        warmupSteps = new IntParam(this, "warmupSteps", "steps of linear warmup", ParamValidators.gtEq(0));
-        clipNorm = new DoubleParam(this, "clipNorm", "global gradient-norm clip, 0 for none (clipping costs a "
-                + "second backward pass)", ParamValidators.gtEq(0));
-        seed = new LongParam(this, "seed", "random initialization and data order", ParamValidators.gtEq(0));
-        optimizer = new Param<>(this, "optimizer", "lomo (SGD fused into the backward) or adalomo (adaptive, "
-                + "factored second moments)", ParamValidators.inArray(List.of("lomo", "adalomo")));
         checkpointDir = new Param<>(this, "checkpointDir", "where the run lives, any Hadoop path (s3a://, hdfs://, "
                 + "file:): data/, checkpoints/ (resumed from) and model/; required", LomoParams.nonEmpty());
-        saveEvery = new IntParam(this, "saveEvery", "commit a checkpoint every this many steps (and at the end)",
-                ParamValidators.gtEq(1));
+        recipe = new RecipeParams(this);
+        model = recipe.string("model");
+        initFrom = recipe.string("init-from");
+        steps = recipe.longParam("steps");
+        batch = recipe.intParam("batch");
+        microBatches = recipe.intParam("micro-batches");
+        optimizer = recipe.string("optimizer");
+        lr = recipe.doubleParam("lr");
+        schedule = recipe.string("schedule");
+        warmup = recipe.longParam("warmup");
+        minLr = recipe.doubleParam("min-lr");
+        clipNorm = recipe.doubleParam("clip-norm");
+        clipValue = recipe.doubleParam("clip-value");
+        weightDecay = recipe.doubleParam("weight-decay");
+        seed = recipe.longParam("seed");
+        dp = recipe.intParam("dp");
+        tp = recipe.intParam("tp");
+        device = recipe.string("device");
+        dtype = recipe.string("dtype");
+        strategy = recipe.string("strategy");
+        offload = recipe.booleanParam("offload");
+        initOn = recipe.string("init-on");
+        threads = recipe.intParam("threads");
+        saveEvery = recipe.intParam("save-every");
+        keepLast = recipe.intParam("keep-last");
+        rendezvousTimeout = recipe.string("rendezvous-timeout");
+        recipe.setDefaults(this::setRecipeDefault);
 
-        // the defaults: the demo (tiny byte-level model from scratch) on one rank
+        // the columns' and the data's defaults; the recipe's are the defaults file's (the demo: the tiny model)
         setDefault(promptCol, "prompt");
         setDefault(answerCol, "answer");
         setDefault(candidatesCol, "candidates");
         setDefault(scoresCol, "scores");
         setDefault(predictionCol, "prediction");
-        setDefault(model, "tiny");
         setDefault(tokenizer, LomoParams.BYTE_TOKENIZER);
         setDefault(maxLength, 256);
-        setDefault(dp, 1);
-        setDefault(tp, 1);
-        setDefault(steps, 600L);
-        setDefault(batchSize, 8);
-        setDefault(learningRate, 0.5);
-        setDefault(warmupSteps, 50);
-        setDefault(clipNorm, 1.0);
-        setDefault(seed, 1L);
-        setDefault(optimizer, "lomo");
-        setDefault(saveEvery, 100);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void setRecipeDefault(Param<?> param, Object value) {
+        setDefault((Param<Object>) param, value);
     }
 
     @Override
@@ -212,6 +233,48 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         return this;
     }
 
+    public Param<String> tokenizer() {
+        return tokenizer;
+    }
+
+    public String getTokenizer() {
+        return getOrDefault(tokenizer);
+    }
+
+    public LomoFineTuner setTokenizer(String value) {
+        set(tokenizer, value);
+        return this;
+    }
+
+    public IntParam maxLength() {
+        return maxLength;
+    }
+
+    public int getMaxLength() {
+        return (Integer) getOrDefault(maxLength);
+    }
+
+    public LomoFineTuner setMaxLength(int value) {
+        set(maxLength, value);
+        return this;
+    }
+
+    public Param<String> checkpointDir() {
+        return checkpointDir;
+    }
+
+    /** Null when unset. */
+    public String getCheckpointDir() {
+        return isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null;
+    }
+
+    public LomoFineTuner setCheckpointDir(String value) {
+        set(checkpointDir, value);
+        return this;
+    }
+
+    // ---- the recipe
+
     public Param<String> model() {
         return model;
     }
@@ -239,29 +302,159 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         return this;
     }
 
-    public Param<String> tokenizer() {
-        return tokenizer;
+    public LongParam steps() {
+        return steps;
     }
 
-    public String getTokenizer() {
-        return getOrDefault(tokenizer);
+    public long getSteps() {
+        return (Long) getOrDefault(steps);
     }
 
-    public LomoFineTuner setTokenizer(String value) {
-        set(tokenizer, value);
+    public LomoFineTuner setSteps(long value) {
+        set(steps, value);
         return this;
     }
 
-    public IntParam maxLength() {
-        return maxLength;
+    public IntParam batch() {
+        return batch;
     }
 
-    public int getMaxLength() {
-        return (Integer) getOrDefault(maxLength);
+    public int getBatch() {
+        return (Integer) getOrDefault(batch);
     }
 
-    public LomoFineTuner setMaxLength(int value) {
-        set(maxLength, value);
+    public LomoFineTuner setBatch(int value) {
+        set(batch, value);
+        return this;
+    }
+
+    public IntParam microBatches() {
+        return microBatches;
+    }
+
+    public int getMicroBatches() {
+        return (Integer) getOrDefault(microBatches);
+    }
+
+    public LomoFineTuner setMicroBatches(int value) {
+        set(microBatches, value);
+        return this;
+    }
+
+    public Param<String> optimizer() {
+        return optimizer;
+    }
+
+    public String getOptimizer() {
+        return getOrDefault(optimizer);
+    }
+
+    public LomoFineTuner setOptimizer(String value) {
+        set(optimizer, value);
+        return this;
+    }
+
+    public DoubleParam lr() {
+        return lr;
+    }
+
+    public double getLr() {
+        return (Double) getOrDefault(lr);
+    }
+
+    public LomoFineTuner setLr(double value) {
+        set(lr, value);
+        return this;
+    }
+
+    public Param<String> schedule() {
+        return schedule;
+    }
+
+    public String getSchedule() {
+        return getOrDefault(schedule);
+    }
+
+    public LomoFineTuner setSchedule(String value) {
+        set(schedule, value);
+        return this;
+    }
+
+    public LongParam warmup() {
+        return warmup;
+    }
+
+    public long getWarmup() {
+        return (Long) getOrDefault(warmup);
+    }
+
+    public LomoFineTuner setWarmup(long value) {
+        set(warmup, value);
+        return this;
+    }
+
+    public DoubleParam minLr() {
+        return minLr;
+    }
+
+    public double getMinLr() {
+        return (Double) getOrDefault(minLr);
+    }
+
+    public LomoFineTuner setMinLr(double value) {
+        set(minLr, value);
+        return this;
+    }
+
+    public DoubleParam clipNorm() {
+        return clipNorm;
+    }
+
+    public double getClipNorm() {
+        return (Double) getOrDefault(clipNorm);
+    }
+
+    public LomoFineTuner setClipNorm(double value) {
+        set(clipNorm, value);
+        return this;
+    }
+
+    public DoubleParam clipValue() {
+        return clipValue;
+    }
+
+    public double getClipValue() {
+        return (Double) getOrDefault(clipValue);
+    }
+
+    public LomoFineTuner setClipValue(double value) {
+        set(clipValue, value);
+        return this;
+    }
+
+    public DoubleParam weightDecay() {
+        return weightDecay;
+    }
+
+    public double getWeightDecay() {
+        return (Double) getOrDefault(weightDecay);
+    }
+
+    public LomoFineTuner setWeightDecay(double value) {
+        set(weightDecay, value);
+        return this;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public long getSeed() {
+        return (Long) getOrDefault(seed);
+    }
+
+    public LomoFineTuner setSeed(long value) {
+        set(seed, value);
         return this;
     }
 
@@ -291,108 +484,81 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         return this;
     }
 
-    public LongParam steps() {
-        return steps;
+    public Param<String> device() {
+        return device;
     }
 
-    public long getSteps() {
-        return (Long) getOrDefault(steps);
+    public String getDevice() {
+        return getOrDefault(device);
     }
 
-    public LomoFineTuner setSteps(long value) {
-        set(steps, value);
+    public LomoFineTuner setDevice(String value) {
+        set(device, value);
         return this;
     }
 
-    public IntParam batchSize() {
-        return batchSize;
+    public Param<String> dtype() {
+        return dtype;
     }
 
-    public int getBatchSize() {
-        return (Integer) getOrDefault(batchSize);
+    public String getDtype() {
+        return getOrDefault(dtype);
     }
 
-    public LomoFineTuner setBatchSize(int value) {
-        set(batchSize, value);
+    public LomoFineTuner setDtype(String value) {
+        set(dtype, value);
         return this;
     }
 
-    public DoubleParam learningRate() {
-        return learningRate;
+    public Param<String> strategy() {
+        return strategy;
     }
 
-    public double getLearningRate() {
-        return (Double) getOrDefault(learningRate);
+    public String getStrategy() {
+        return getOrDefault(strategy);
     }
 
-    public LomoFineTuner setLearningRate(double value) {
-        set(learningRate, value);
+    public LomoFineTuner setStrategy(String value) {
+        set(strategy, value);
         return this;
     }
 
-    public IntParam warmupSteps() {
-        return warmupSteps;
+    public BooleanParam offload() {
+        return offload;
     }
 
-    public int getWarmupSteps() {
-        return (Integer) getOrDefault(warmupSteps);
+    public boolean getOffload() {
+        return (Boolean) getOrDefault(offload);
     }
 
-    public LomoFineTuner setWarmupSteps(int value) {
-        set(warmupSteps, value);
+    public LomoFineTuner setOffload(boolean value) {
+        set(offload, value);
         return this;
     }
 
-    public DoubleParam clipNorm() {
-        return clipNorm;
+    public Param<String> initOn() {
+        return initOn;
     }
 
-    public double getClipNorm() {
-        return (Double) getOrDefault(clipNorm);
+    public String getInitOn() {
+        return getOrDefault(initOn);
     }
 
-    public LomoFineTuner setClipNorm(double value) {
-        set(clipNorm, value);
+    public LomoFineTuner setInitOn(String value) {
+        set(initOn, value);
         return this;
     }
 
-    public LongParam seed() {
-        return seed;
+    public IntParam threads() {
+        return threads;
     }
 
-    public long getSeed() {
-        return (Long) getOrDefault(seed);
+    public int getThreads() {
+        return (Integer) getOrDefault(threads);
     }
 
-    public LomoFineTuner setSeed(long value) {
-        set(seed, value);
-        return this;
-    }
-
-    public Param<String> optimizer() {
-        return optimizer;
-    }
-
-    public String getOptimizer() {
-        return getOrDefault(optimizer);
-    }
-
-    public LomoFineTuner setOptimizer(String value) {
-        set(optimizer, value);
-        return this;
-    }
-
-    public Param<String> checkpointDir() {
-        return checkpointDir;
-    }
-
-    /** Null when unset. */
-    public String getCheckpointDir() {
-        return isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null;
-    }
-
-    public LomoFineTuner setCheckpointDir(String value) {
-        set(checkpointDir, value);
+    public LomoFineTuner setThreads(int value) {
+        set(threads, value);
         return this;
     }
 
@@ -406,6 +572,32 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
 
     public LomoFineTuner setSaveEvery(int value) {
         set(saveEvery, value);
+        return this;
+    }
+
+    public IntParam keepLast() {
+        return keepLast;
+    }
+
+    public int getKeepLast() {
+        return (Integer) getOrDefault(keepLast);
+    }
+
+    public LomoFineTuner setKeepLast(int value) {
+        set(keepLast, value);
+        return this;
+    }
+
+    public Param<String> rendezvousTimeout() {
+        return rendezvousTimeout;
+    }
+
+    public String getRendezvousTimeout() {
+        return getOrDefault(rendezvousTimeout);
+    }
+
+    public LomoFineTuner setRendezvousTimeout(String value) {
+        set(rendezvousTimeout, value);
         return this;
     }
 
@@ -442,33 +634,56 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         }
     }
 
+    /** The recipe these Params give, over {@code source} with rows of {@code seq} tokens. */
+    Recipe recipe(String source, int seq) {
+        return recipe.recipe(this, source, seq);
+    }
+
+    /** The same stages as the pipeline's run: write the rows as trainer shards, train, export. */
     private LomoModel train(SparkSession spark, Dataset<Row> pairs, String root) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RunLayout run = new RunLayout(root);
+        // every setting checked before any job starts; the rows' length is known once they are written
+        Recipe checked = recipe(run.data(), getMaxLength() - 1);
+        TrainSpec.check(checked);
         TokenizerSpec.Loaded loaded = TokenizerSpec.parse(getTokenizer()).load(conf);
         Tokenizer t = loaded.tokenizer();
-        LlamaConfig config = LlamaConfig.of(getModel());
+        LlamaConfig config = checked.model().config();
         if (t.vocabSize() > config.vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + getTokenizer() + " has " + t.vocabSize() + " ids, more "
                     + "than model " + getModel() + "'s vocabulary of " + config.vocabSize());
         }
-        String checkpoints = root + "/checkpoints";
-        HadoopCheckpointStore store = new HadoopCheckpointStore(checkpoints, conf);
+        HadoopCheckpointStore store = new HadoopCheckpointStore(run.checkpoints(), conf);
         var done = ShardedCheckpoints.latestStep(store);
-        TrainingData.Written data = TrainingData.write(spark, pairs, loaded, getMaxLength(), root + "/data",
-                getDp(), done.isPresent());
+        TrainingData.Written data = TrainingData.write(spark, pairs, loaded, getMaxLength(), run.data(),
+                checked.runtime().dp(), done.isPresent());
         System.out.printf("fine-tuning on %d rows (%d tokens, the longest %d)%n", data.rows(), data.tokens(),
                 data.longestRow());
-        TrainSpec spec = new TrainSpec(root + "/data", checkpoints, getModel(), getInitFrom(), getSeed(), getDp(),
-                getTp(), getSteps(), getBatchSize(), data.longestRow() - 1, 1, getOptimizer(), getLearningRate(),
-                getWarmupSteps(), getClipNorm(), getSaveEvery(), 2, 0, t.pad(), 300, 0, HadoopSettings.of(conf));
-        if (done.isEmpty() || done.get() < getSteps()) {
-            TrainStage.run(spark, spec, System.out, null);
+        Recipe r = checked.withData(new DataLayout(run.data(), checked.data().batch(), data.longestRow() - 1));
+        long steps = r.hyper().steps();
+        if (done.isEmpty() || done.get() < steps) {
+            TrainStage.run(spark, new TrainSpec(r, run.checkpoints(), t.pad(), HadoopSettings.of(conf)), System.out,
+                    null);
         }
         String hfTokenizer = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? null : getTokenizer();
-        String location = ModelDirectory.export(store, getSteps(),
-                String.format(java.util.Locale.ROOT, "%s/model/step-%08d", root, getSteps()), hfTokenizer, conf);
+        String location = ModelDirectory.export(store, steps, run.model(steps), hfTokenizer, conf);
         LomoModel fitted = new LomoModel(uid, location);
         return copyValues(fitted, ParamMap.empty()).setParent(this);
+    }
+
+    /** Where a fit's parts live under {@code checkpointDir}. */
+    private record RunLayout(String root) {
+        String data() {
+            return root + "/data";
+        }
+
+        String checkpoints() {
+            return root + "/checkpoints";
+        }
+
+        String model(long step) {
+            return root + "/model/" + TrainingState.dirName(step);
+        }
     }
 
     @Override

@@ -38,7 +38,8 @@ import org.lomospark.pipeline.store.HadoopSettings;
  * <p>Its weights are a Hugging Face directory ({@link #location()}: config.json, safetensors and, for a
  * Hugging Face tokenizer, its files) on any Hadoop filesystem. {@code transform} is lazy, like any Spark
  * transformation: each action on its result scores again, so cache a result that is used twice. Every task
- * loads the model once on the CPU and scores its partition's rows. Generation is not offered (yet).
+ * loads the model once on its {@code device} (the CPU, or the GPU Spark assigned it) and scores its partition's
+ * rows. A fitted model scores on the device and dtype it was trained on unless they are set.
  *
  * <p>Saved as MLlib saves models: the params as JSON in {@code <path>/metadata}, the weights (and tokenizer
  * files) copied to {@code <path>/data} through the Hadoop FileSystem.
@@ -54,6 +55,8 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
     private final Param<String> predictionCol;
     private final Param<String> tokenizer;
     private final IntParam scoreBatchSize;
+    private final Param<String> device;
+    private final Param<String> dtype;
 
     /** @param location the model's Hugging Face directory, any Hadoop path */
     public LomoModel(String uid, String location) {
@@ -66,6 +69,12 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         tokenizer = LomoParams.tokenizer(this);
         scoreBatchSize = new IntParam(this, "scoreBatchSize", "candidates per forward pass when scoring (memory "
                 + "against per-call overhead)", ParamValidators.gtEq(1));
+        // named as the fine-tuner's: a fitted model scores where it was trained (copyValues), unless set
+        device = new Param<>(this, "device", "where transform's tasks score: cpu, or cuda (each task on the GPU "
+                + "Spark assigned it: spark.task.resource.gpu.amount=1)", ParamValidators.inArray(
+                        java.util.List.of("cpu", "cuda")));
+        dtype = new Param<>(this, "dtype", "the weights' type when scoring: f32, bf16 or f16 (GPUs)",
+                ParamValidators.inArray(java.util.List.of("f32", "bf16", "f16")));
 
         setDefault(promptCol, "prompt");
         setDefault(candidatesCol, "candidates");
@@ -73,6 +82,8 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         setDefault(predictionCol, "prediction");
         setDefault(tokenizer, LomoParams.BYTE_TOKENIZER);
         setDefault(scoreBatchSize, 32);
+        setDefault(device, "cpu");
+        setDefault(dtype, "f32");
     }
 
     @Override
@@ -164,6 +175,32 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         return this;
     }
 
+    public Param<String> device() {
+        return device;
+    }
+
+    public String getDevice() {
+        return getOrDefault(device);
+    }
+
+    public LomoModel setDevice(String value) {
+        set(device, value);
+        return this;
+    }
+
+    public Param<String> dtype() {
+        return dtype;
+    }
+
+    public String getDtype() {
+        return getOrDefault(dtype);
+    }
+
+    public LomoModel setDtype(String value) {
+        set(dtype, value);
+        return this;
+    }
+
     // ---- the stage
 
     @Override
@@ -193,7 +230,7 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         Dataset<Row> rows = dataset.toDF();
         CandidateScoring score = new CandidateScoring(location, HadoopSettings.of(conf), shared,
                 rows.schema().fieldIndex(getPromptCol()), rows.schema().fieldIndex(getCandidatesCol()),
-                getScoreBatchSize());
+                getScoreBatchSize(), getDevice(), getDtype());
         JavaRDD<Row> scored = rows.javaRDD().mapPartitions(score);
         return spark.createDataFrame(scored, out);
     }

@@ -10,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.pipeline.data.ShardTokenSource;
+import org.lomospark.trainer.recipe.Recipe;
 
 /**
  * The training stage: one Spark barrier stage of {@code dp x tp} tasks, all started together, each one rank
@@ -31,16 +32,20 @@ public final class TrainStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         check(jsc, spec);
         String driverHost = spark.conf().get("spark.driver.host", "127.0.0.1");
-        out.printf("training: %d tasks (dp %d x tp %d), model %s, %d steps%n", spec.world(), spec.dp(), spec.tp(),
-                spec.model(), spec.steps());
-        try (Progress progress = Progress.start(driverHost, spec.steps(), out, metrics, Duration.ofSeconds(5))) {
+        Recipe recipe = spec.recipe();
+        out.printf("training: %d tasks (dp %d x tp %d), model %s, %d steps; %s, %s, strategy %s, %s %s%n",
+                spec.world(), recipe.runtime().dp(), recipe.runtime().tp(), recipe.model().preset(),
+                recipe.hyper().steps(), recipe.hyper().optimizer().settingName(),
+                recipe.hyper().schedule().settingName(), recipe.runtime().strategy().settingName(),
+                recipe.runtime().device(), recipe.runtime().dtype());
+        try (Progress progress = Progress.start(driverHost, recipe.hyper().steps(), out, metrics, Duration.ofSeconds(5))) {
             TrainTask task = new TrainTask(spec, progress.address());
             // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
             // stage is aborted): the shuffle after it makes the training stage one.
             List<TrainTask.Result> results = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(),
                     TrainTask.Result.class, () -> List.of(task.run())).repartition(1).collect());
             results.sort(java.util.Comparator.comparingInt(TrainTask.Result::rank));
-            if (!spec.device().equals("cpu")) {
+            if (!recipe.runtime().device().equals("cpu")) {
                 for (TrainTask.Result r : results) {
                     out.printf("rank %d ran on %s of executor %s%n", r.rank(), r.device(), r.executor());
                 }
@@ -54,16 +59,18 @@ public final class TrainStage {
     private static void check(JavaSparkContext jsc, TrainSpec spec) throws IOException {
         Configuration conf = spec.hadoop().configuration();
         int shards = ShardTokenSource.listShards(conf, spec.prepared()).size();
-        if (shards < spec.dp()) {
+        int dp = spec.recipe().runtime().dp();
+        if (shards < dp) {
             throw new IllegalArgumentException(spec.prepared() + " has " + shards + " trainer shards, fewer than dp "
-                    + spec.dp() + ": every data-parallel rank needs at least one (prepare with --shards " + spec.dp()
+                    + dp + ": every data-parallel rank needs at least one (prepare with --shards " + dp
                     + " or more)");
         }
         // Local mode's slots are known up front. On a cluster, executors may still be registering (the count so far
         // says nothing), and Spark's own barrier check waits for enough slots and fails with its reason if none come.
         int slots = jsc.sc().defaultParallelism();
         if (jsc.sc().isLocal() && spec.world() > slots) {
-            throw new IllegalArgumentException("dp " + spec.dp() + " x tp " + spec.tp() + " needs " + spec.world()
+            throw new IllegalArgumentException("dp " + dp + " x tp " + spec.recipe().runtime().tp() + " needs "
+                    + spec.world()
                     + " task slots at once (a barrier stage starts all its tasks together); this Spark application"
                     + " has " + slots);
         }

@@ -1,12 +1,10 @@
 package org.lomospark.pipeline.train;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -17,18 +15,11 @@ import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.TokenSource;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
-import org.lomospark.trainer.engine.BlockRecompute;
-import org.lomospark.trainer.engine.FusedStep;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
 import org.lomospark.trainer.engine.StepResult;
 import org.lomospark.trainer.engine.TrainLoop;
-import org.lomospark.trainer.io.HfCheckpoint;
-import org.lomospark.trainer.model.LlamaConfig;
-import org.lomospark.trainer.model.LlamaModel;
-import org.lomospark.trainer.optim.AdaLomo;
-import org.lomospark.trainer.optim.FusedOptimizer;
-import org.lomospark.trainer.optim.Lomo;
-import org.lomospark.trainer.optim.LrSchedule;
+import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.TrainingParts;
 import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
 
@@ -46,42 +37,36 @@ final class TrainTask implements Serializable {
         this.progress = progress;
     }
 
-    /** What a rank reports back to the driver. */
-    /** @param device where the rank ran ({@code cpu}, {@code cuda:1}); {@code executor} the Spark executor's id */
+    /** What a rank reports back to the driver: @param device where the rank ran ({@code cpu}, {@code cuda:1}); {@code executor} the Spark executor's id */
     record Result(int rank, long firstStep, long lastStep, double lastLoss, String device, String executor)
             implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
     Result run() throws Exception {
-        Mesh mesh = new Mesh(spec.dp(), spec.tp(), BarrierTaskContext.get().partitionId());
-        Placement placement = TaskDevice.of(BarrierTaskContext.get(), spec.device(), spec.dtype());
-        Result result = BarrierRendezvous.join(mesh, Duration.ofSeconds(spec.rendezvousSeconds()), placement,
+        Recipe recipe = spec.recipe();
+        Mesh mesh = new Mesh(recipe.runtime().dp(), recipe.runtime().tp(), BarrierTaskContext.get().partitionId());
+        Placement placement = TaskDevice.of(BarrierTaskContext.get(), recipe.runtime().device(),
+                recipe.runtime().dtype());
+        return BarrierRendezvous.join(mesh, recipe.runtime().rendezvousTimeout(), placement,
                 (groups, host) -> train(mesh, groups, placement));
-        return result;
     }
 
     private Result train(Mesh mesh, Distributed d, Placement placement) throws IOException {
-        // the cores Spark gave this task (spark.task.cpus), unless the spec says otherwise
-        Threads.set(spec.threads() > 0 ? spec.threads() : BarrierTaskContext.get().cpus());
+        Recipe recipe = spec.recipe();
+        // the cores Spark gave this task (spark.task.cpus), unless the recipe says otherwise (TrainingParts)
+        Threads.set(BarrierTaskContext.get().cpus());
         Configuration conf = spec.hadoop().configuration();
-        LlamaConfig config = spec.modelConfig();
         // native memory: BarrierRendezvous's scope, which outlives the groups
-        try (LlamaModel model = model(config, placement, d);
-             FusedOptimizer optimizer = spec.optimizer().equals("lomo") ? new Lomo(0, 0) : AdaLomo.defaults(0);
-             ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), spec.batch(), spec.seq(),
-                     spec.padId(), spec.seed())) {
-            TokenSource data = faults(shards, mesh);
+        try (TrainingParts parts = TrainingParts.build(recipe, placement, d.tp(), d.dp(), null);
+             ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), recipe.data().batch(),
+                     recipe.data().seq(), spec.padId(), recipe.hyper().seed())) {
             ShardedCheckpoints checkpoints = new ShardedCheckpoints(
-                    new HadoopCheckpointStore(spec.checkpoints(), conf), mesh, d.world(), spec.keepLast());
-            FusedStep step = new FusedStep(model, new BlockRecompute(false), optimizer, spec.clipNorm(), null,
-                    d.dp());
-            LrSchedule schedule = LrSchedule.parse("linear", spec.lr(), (int) Math.min(spec.warmup(), spec.steps()),
-                    spec.steps(), 0);
-            TrainLoop loop = new TrainLoop(model, step, optimizer, null, data, schedule,
-                    new TrainLoop.Plan(spec.steps(), spec.microBatches(), Integer.MAX_VALUE, spec.saveEvery(),
-                            checkpoints, null), new PrintStream(new ByteArrayOutputStream(), true,
-                            StandardCharsets.UTF_8));
+                    new HadoopCheckpointStore(spec.checkpoints(), conf), mesh, d.world(),
+                    recipe.runtime().keepLast());
+            // progress goes to the driver (Progress), not to the executor's stdout
+            TrainLoop loop = parts.loop(faults(shards, mesh), checkpoints, null, Integer.MAX_VALUE,
+                    new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
             try (Progress.Reporter reporter = mesh.rank() == 0 && progress != null
                     ? Progress.Reporter.connect(progress) : null) {
                 if (reporter != null) {
@@ -106,7 +91,7 @@ final class TrainTask implements Serializable {
         if (failAt <= 0 || mesh.rank() != mesh.world() - 1 || BarrierTaskContext.get().stageAttemptNumber() > 0) {
             return data;
         }
-        long position = (failAt - 1) * spec.microBatches();
+        long position = (failAt - 1) * spec.recipe().hyper().microBatches();
         return new TokenSource() {
             @Override
             public Batch batch(long index) {
@@ -121,16 +106,6 @@ final class TrainTask implements Serializable {
                 return data.describe();
             }
         };
-    }
-
-    /** This rank's slices of the model: drawn whole from the seed and cut, or read from a checkpoint. */
-    private LlamaModel model(LlamaConfig config, Placement placement, Distributed d) {
-        if (spec.initFrom() == null) {
-            return LlamaModel.create(config, placement, spec.seed(), true, d.tp());
-        }
-        try (HfCheckpoint ckpt = HfCheckpoint.open(Path.of(spec.initFrom()))) {
-            return LlamaModel.load(config, placement, ckpt, d.tp());
-        }
     }
 
     /** Shard {@code s} belongs to data-parallel rank {@code s mod dp}. */

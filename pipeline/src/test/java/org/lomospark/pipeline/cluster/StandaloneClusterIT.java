@@ -1,5 +1,7 @@
 package org.lomospark.pipeline.cluster;
 
+import org.lomospark.trainer.recipe.Settings;
+import org.lomospark.trainer.recipe.Recipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,8 +133,11 @@ class StandaloneClusterIT {
 
     /** dp 2 on one thread per rank, a commit every 4 steps. */
     private static TrainSpec spec(SparkSession spark, Path prepared, Path checkpoints) {
-        return new TrainSpec(prepared.toString(), checkpoints.toString(), "tiny", null, 7, 2, 1, STEPS, 2, 128, 1,
-                "lomo", 0.05, 2, 0, 4, 2, 1, new ByteTokenizer().pad(), 60, 0,
+        Recipe recipe = Settings.named(Map.ofEntries(Map.entry("seed", 7), Map.entry("dp", 2), Map.entry("tp", 1),
+                Map.entry("steps", STEPS), Map.entry("batch", 2), Map.entry("lr", 0.05), Map.entry("warmup", 2),
+                Map.entry("clip-norm", 0), Map.entry("save-every", 4), Map.entry("keep-last", 2),
+                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, prepared.toString(), 128);
+        return new TrainSpec(recipe, checkpoints.toString(), new ByteTokenizer().pad(),
                 HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
     }
 

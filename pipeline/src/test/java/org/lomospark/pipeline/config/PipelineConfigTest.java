@@ -26,11 +26,11 @@ class PipelineConfigTest {
         assertEquals("runs/demo", c.runDir());
         assertTrue(c.prepare().bundled());
         assertEquals(List.of(SuperGlueTask.BOOLQ), c.prepare().tasks());
-        assertEquals("tiny", c.model().preset());
-        assertNull(c.model().initFrom());
-        assertEquals(2, c.train().dp());
-        assertEquals(600, c.train().steps());
-        assertEquals(Duration.ofSeconds(300), c.train().rendezvousTimeout());
+        assertEquals("tiny", c.recipe().model().preset());
+        assertNull(c.recipe().model().initFrom());
+        assertEquals(2, c.recipe().runtime().dp());
+        assertEquals(600, c.recipe().hyper().steps());
+        assertEquals(Duration.ofSeconds(300), c.recipe().runtime().rendezvousTimeout());
         assertEquals(Map.of(), c.hadoop());
     }
 
@@ -39,15 +39,15 @@ class PipelineConfigTest {
         Path a = write("a.conf", "lomo { train { steps = 100, lr = 0.1 }, prepare.tasks = [BoolQ, RTE] }");
         Path b = write("b.conf", "lomo.train.steps = 200");
         PipelineConfig files = PipelineConfig.load(List.of(a, b), List.of());
-        assertEquals(200, files.train().steps());
-        assertEquals(0.1, files.train().lr(), 0.0);
+        assertEquals(200, files.recipe().hyper().steps());
+        assertEquals(0.1, files.recipe().hyper().lr(), 0.0);
         assertEquals(List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), files.prepare().tasks());
         PipelineConfig overridden = PipelineConfig.load(List.of(a, b),
                 List.of("train.steps=300", "lomo.run-dir=s3a://bucket/runs/x", "model.init-from=/models/7b"));
-        assertEquals(300, overridden.train().steps());
+        assertEquals(300, overridden.recipe().hyper().steps());
         assertEquals("s3a://bucket/runs/x", overridden.runDir());
-        assertEquals("/models/7b", overridden.model().initFrom());
-        assertEquals(0.5, PipelineConfig.load(List.of(), List.of()).train().lr(), 0.0, "defaults untouched");
+        assertEquals("/models/7b", overridden.recipe().model().initFrom());
+        assertEquals(0.5, PipelineConfig.load(List.of(), List.of()).recipe().hyper().lr(), 0.0, "defaults untouched");
     }
 
     @Test
@@ -57,7 +57,7 @@ class PipelineConfigTest {
                 () -> PipelineConfig.load(List.of(f), List.of()));
         assertTrue(e.getMessage().contains("unknown setting 'lomo.train.stesp'"), e.getMessage());
         assertTrue(e.getMessage().contains("typo.conf: 3"), e.getMessage());
-        assertTrue(e.getMessage().contains("known in lomo.train: batch, clip-norm, device, dp"), e.getMessage());
+        assertTrue(e.getMessage().contains("known in lomo.train: batch, clip-norm, clip-value, device, dp"), e.getMessage());
         IllegalArgumentException o = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("evaluate.bach=4")));
         assertTrue(o.getMessage().contains("'lomo.evaluate.bach'") && o.getMessage().contains("evaluate.bach=4"),
@@ -78,9 +78,19 @@ class PipelineConfigTest {
         assertTrue(shards.getMessage().contains("prepare.shards 4 is less than train.dp 8"), shards.getMessage());
         IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("train.device=tpu")));
-        assertTrue(device.getMessage().contains("train.device 'tpu' (override 'train.device=tpu') must be one of [cpu, cuda]"), device.getMessage());
+        assertTrue(device.getMessage().contains("device = tpu must be cpu, cuda or cuda:N (override 'train.device=tpu')"),
+                device.getMessage());
+        IllegalArgumentException indexed = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("train.device=cuda:1")));
+        assertTrue(indexed.getMessage().contains("each task takes the GPU Spark assigned it"), indexed.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("train.strategy=hook", "train.micro-batches=4")));
+        assertTrue(both.getMessage().contains("micro-batches 4 needs strategy block"), both.getMessage());
+        IllegalArgumentException baseline = assertThrows(IllegalArgumentException.class,
+                () -> PipelineConfig.load(List.of(), List.of("train.optimizer=adamw", "train.dp=1")));
+        assertTrue(baseline.getMessage().contains("optimizer adamw is a full-backward baseline"), baseline.getMessage());
         PipelineConfig gpu = PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16"));
-        assertEquals("bf16", gpu.train().dtype());
+        assertEquals("bf16", gpu.recipe().runtime().dtype());
         // evaluation scores where training ran unless told otherwise
         assertEquals(List.of("cuda", "bf16"), List.of(gpu.evaluate().device(), gpu.evaluate().dtype()));
         PipelineConfig cpuEval = PipelineConfig.load(List.of(), List.of("train.device=cuda", "train.dtype=bf16",
@@ -89,7 +99,7 @@ class PipelineConfigTest {
         IllegalArgumentException evalDevice = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("evaluate.dtype=fp16")));
         assertTrue(evalDevice.getMessage().contains("evaluate.dtype 'fp16' (override 'evaluate.dtype=fp16') must be"
-                + " one of [f32, bf16]"), evalDevice.getMessage());
+                + " one of [f32, bf16, f16]"), evalDevice.getMessage());
         IllegalArgumentException task = assertThrows(IllegalArgumentException.class,
                 () -> PipelineConfig.load(List.of(), List.of("prepare.tasks=[BoolQ, Boolq]")));
         assertTrue(task.getMessage().contains("unknown SuperGLUE task folder 'Boolq'"), task.getMessage());
@@ -128,14 +138,14 @@ class PipelineConfigTest {
         assertTrue(files.size() >= 4, files.toString());
         for (Path f : files) {
             PipelineConfig c = PipelineConfig.load(List.of(f), List.of());
-            assertTrue(c.train().steps() > 0, f.toString());
+            assertTrue(c.recipe().hyper().steps() > 0, f.toString());
         }
         PipelineConfig sevenB = PipelineConfig.load(List.of(Path.of("..", "conf", "superglue-llama-7b.conf"),
                 Path.of("..", "conf", "s3.conf")), List.of("prepare.tasks=[BoolQ]"));
-        assertEquals("llama-7b", sevenB.model().preset());
+        assertEquals("llama-7b", sevenB.recipe().model().preset());
         assertEquals(List.of(SuperGlueTask.BOOLQ), sevenB.prepare().tasks());
         assertTrue(sevenB.runDir().startsWith("s3a://"), sevenB.runDir());
-        assertEquals(16, sevenB.train().dp() * sevenB.train().batch());
+        assertEquals(16, sevenB.recipe().runtime().dp() * sevenB.recipe().data().batch());
     }
 
     private Path write(String name, String text) throws Exception {

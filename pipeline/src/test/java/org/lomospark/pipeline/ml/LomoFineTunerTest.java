@@ -64,7 +64,7 @@ class LomoFineTunerTest {
         val = rows(input, Split.VAL, true).cache();
         tuner = new LomoFineTuner()
                 .setModel("tiny").setTokenizer("byte")
-                .setSteps(STEPS).setBatchSize(16).setLearningRate(0.5).setWarmupSteps(50).setClipNorm(1.0)
+                .setSteps(STEPS).setBatch(16).setLr(0.5).setWarmup(50).setClipNorm(1.0).setDp(1)
                 .setSeed(1).setSaveEvery((int) STEPS)
                 .setCheckpointDir(dir.resolve("run").toUri().toString());
         long started = System.nanoTime();
@@ -141,7 +141,7 @@ class LomoFineTunerTest {
         assertEquals(tuner.uid(), loaded.uid());
         assertSameParams(tuner, loaded);
         assertEquals(STEPS, loaded.getSteps());
-        assertEquals(0.5, loaded.getLearningRate());
+        assertEquals(0.5, loaded.getLr());
         java.io.UncheckedIOException wrong = assertThrows(java.io.UncheckedIOException.class,
                 () -> LomoModel.load(path));
         assertTrue(wrong.getMessage().contains("holds a " + LomoFineTuner.class.getName()), wrong::getMessage);

@@ -1,5 +1,8 @@
 package org.lomospark.pipeline.train;
 
+import org.lomospark.trainer.recipe.Settings;
+import org.lomospark.trainer.recipe.Recipe;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,8 +70,11 @@ class TrainStageTest {
     }
 
     private static TrainSpec spec(Path checkpoints, int dp, int tp, long failAt) {
-        return new TrainSpec(prepared.toString(), checkpoints.toString(), "tiny", null, 7, dp, tp, 8, 2, 128, 1, "lomo",
-                0.05, 2, 0, 2, 2, 1, new ByteTokenizer().pad(), 60, failAt,
+        Recipe recipe = Settings.named(Map.ofEntries(Map.entry("seed", 7), Map.entry("dp", dp), Map.entry("tp", tp),
+                Map.entry("steps", 8), Map.entry("batch", 2), Map.entry("lr", 0.05), Map.entry("warmup", 2),
+                Map.entry("clip-norm", 0), Map.entry("save-every", 2), Map.entry("keep-last", 2),
+                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, prepared.toString(), 128);
+        return new TrainSpec(recipe, checkpoints.toString(), new ByteTokenizer().pad(), failAt,
                 HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
     }
 

@@ -24,6 +24,11 @@ final class Args {
         }
     }
 
+    /** Whether the command knows {@code key}. */
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+
     String get(String key) {
         return values.get(key);
     }

@@ -29,11 +29,12 @@ final class Bench {
     private Bench() {}
 
     static Map<String, String> defaults() {
-        Map<String, String> d = Setup.defaults();
+        Map<String, String> d = Setup.defaults(false);
         d.put("model", "100m");
         d.put("seq", "256");
         d.put("batch", "4");
         d.put("lr", "1e-3");
+        d.put("clip-norm", "0");       // a case times its strategy alone; --clip-norm 1.0 adds the norm pass
         d.put("cases", "lomo:block,lomo:hook,sgd:full,adamw:full");
         d.put("warmup-steps", "2");
         d.put("repeat", "5");
@@ -98,7 +99,7 @@ final class Bench {
                     Cuda.synchronize(s.placement); // host clock around device work: drain the queue first
                 }
                 long t0 = System.nanoTime();
-                s.step.step(batches, i + 1, s.schedule.lr(i + 1));
+                s.parts.step().step(batches, i + 1, s.parts.schedule().lr(i + 1));
                 if (cuda) {
                     Cuda.synchronize(s.placement);
                 }
@@ -116,7 +117,7 @@ final class Bench {
                 s.clock.switchOn();
                 for (int i = 0; i < profiled; i++) {
                     List<Batch> batches = batches(s, a, warmup + repeat + i);
-                    s.step.step(batches, warmup + repeat + i + 1, s.schedule.lr(warmup + repeat));
+                    s.parts.step().step(batches, warmup + repeat + i + 1, s.parts.schedule().lr(warmup + repeat));
                     batches.forEach(Batch::close);
                 }
                 phases = new ObjectMapper().createObjectNode();
@@ -125,14 +126,14 @@ final class Bench {
                 }
             }
             long tokens = (long) a.integer("batch") * a.integer("seq") * a.integer("micro-batches");
-            long params = s.config.parameterCount();
+            long params = s.parts.config().parameterCount();
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("impl", "lomo-spark");
             j.put("model", a.get("model"));
             j.put("params", params);
             j.put("dtype", s.placement.dtypeName());
-            j.put("strategy", s.step.strategy());
-            j.put("optimizer", s.step.optimizer());
+            j.put("strategy", s.parts.step().strategy());
+            j.put("optimizer", s.parts.step().optimizer());
             j.put("seq", a.integer("seq"));
             j.put("batch", a.integer("batch") * a.integer("micro-batches"));
             j.put("step_s", round(median));
@@ -144,7 +145,7 @@ final class Bench {
             j.put("threads", torch.get_num_threads());
             // model FLOPs per token: 6 per parameter (forward + backward) plus attention's 12 * layers * hidden * seq
             // (halved for the causal mask); recomputation is not counted, as MFU conventions do
-            double flopsPerToken = 6.0 * params + 6.0 * s.config.numLayers() * s.config.hiddenSize() * a.integer("seq");
+            double flopsPerToken = 6.0 * params + 6.0 * s.parts.config().numLayers() * s.parts.config().hiddenSize() * a.integer("seq");
             j.put("model_tflops", round(flopsPerToken * tokens / median / 1e12));
             if (phases != null) {
                 j.set("phases_s", phases);

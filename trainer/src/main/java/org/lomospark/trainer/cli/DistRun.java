@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,17 +17,11 @@ import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.SyntheticSequences;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
-import org.lomospark.trainer.engine.FusedStep;
-import org.lomospark.trainer.engine.PhaseClock;
 import org.lomospark.trainer.engine.StepResult;
-import org.lomospark.trainer.engine.Strategy;
 import org.lomospark.trainer.model.LlamaConfig;
-import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.model.LmHead;
-import org.lomospark.trainer.optim.AdaLomo;
-import org.lomospark.trainer.optim.FusedOptimizer;
-import org.lomospark.trainer.optim.Lomo;
-import org.lomospark.trainer.optim.LrSchedule;
+import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.TrainingParts;
 import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
 
@@ -47,11 +40,8 @@ final class DistRun {
     private DistRun() {}
 
     static Map<String, String> defaults() {
-        Map<String, String> d = Setup.defaults();
-        d.put("dp", "1");
-        d.put("tp", "2");
+        Map<String, String> d = Setup.defaults(true);
         d.put("warmup-steps", "2");  // steps left out of the timing (communicator set-up, allocator warm-up)
-        d.put("timeout", "600");     // seconds a rank waits in a collective
         return d;
     }
 
@@ -60,14 +50,12 @@ final class DistRun {
 
     static void run(String[] argv, PrintStream out) throws Exception {
         Args a = new Args(argv, 1, defaults());
-        int dp = a.integer("dp");
-        int tp = a.integer("tp");
+        Recipe recipe = Setup.recipe(a);
+        recipe.runtime().requireUnindexedDevice("dist (rank r takes cuda:r)");
+        int dp = recipe.runtime().dp();
+        int tp = recipe.runtime().tp();
         Mesh layout = new Mesh(dp, tp, 0);
-        String device = a.get("device");
-        if (!device.equals("cpu") && !device.equals("cuda")) {
-            throw new IllegalArgumentException("--device for dist is cpu or cuda (rank r takes cuda:r), got '"
-                    + device + "'");
-        }
+        String device = recipe.runtime().device();
         List<RankResult> results = new ArrayList<>();
         try (Distributed.Server server = layout.world() > 1 ? Distributed.listen("127.0.0.1") : null) {
             String address = server == null ? "127.0.0.1:0" : server.address();
@@ -76,7 +64,7 @@ final class DistRun {
                 List<Future<RankResult>> ranks = new ArrayList<>();
                 for (int r = 0; r < layout.world(); r++) {
                     Mesh mesh = new Mesh(dp, tp, r);
-                    ranks.add(pool.submit(() -> rank(a, mesh, address)));
+                    ranks.add(pool.submit(() -> rank(recipe, mesh, address)));
                 }
                 for (Future<RankResult> f : ranks) {
                     results.add(f.get());
@@ -97,8 +85,8 @@ final class DistRun {
         double[] timed = Arrays.copyOfRange(zero.seconds(), warmup, zero.seconds().length);
         Arrays.sort(timed);
         double median = timed[timed.length / 2];
-        LlamaConfig config = LlamaConfig.of(a.get("model"));
-        long tokens = (long) dp * a.integer("batch") * a.integer("seq");
+        LlamaConfig config = recipe.model().config();
+        long tokens = (long) dp * recipe.data().batch() * recipe.data().seq();
         ObjectNode j = json.createObjectNode();
         j.put("impl", "lomo-spark");
         j.put("model", a.get("model"));
@@ -126,30 +114,21 @@ final class DistRun {
         out.println(j);
     }
 
-    private static RankResult rank(Args a, Mesh mesh, String address) throws Exception {
-        boolean cuda = a.get("device").equals("cuda");
-        Placement placement = Placement.parse(cuda ? "cuda:" + mesh.rank() : "cpu", a.get("dtype"));
+    private static RankResult rank(Recipe recipe, Mesh mesh, String address) throws Exception {
+        boolean cuda = recipe.runtime().device().equals("cuda");
+        Placement placement = Placement.parse(cuda ? "cuda:" + mesh.rank() : "cpu", recipe.runtime().dtype());
         Cuda.useDevice(placement); // this thread's streams, syncs and pools on its own GPU
-        LlamaConfig config = LlamaConfig.of(a.get("model"));
-        int steps = a.integer("steps");
-        int batch = a.integer("batch");
-        // the global batch, drawn the same on every rank; this rank trains on its data-parallel share of the rows
-        SyntheticSequences data = new SyntheticSequences(a.integer("seed"), mesh.dp() * batch, a.integer("seq"),
-                config.vocabSize());
-        LrSchedule schedule = LrSchedule.parse(a.get("schedule"), a.number("lr"), Math.min(a.integer("warmup"), steps),
-                steps, a.number("min-lr"));
+        int steps = (int) recipe.hyper().steps();
+        int batch = recipe.data().batch();
         double[] losses = new double[steps];
         double[] seconds = new double[steps];
         try (PointerScope scope = new PointerScope();
-             Distributed d = Distributed.join(address, mesh, "127.0.0.1", Duration.ofSeconds(a.integer("timeout")),
+             Distributed d = Distributed.join(address, mesh, "127.0.0.1", recipe.runtime().rendezvousTimeout(),
                      placement);
-             LlamaModel model = LlamaModel.create(config, placement, a.integer("seed"),
-                     a.get("init-on").equals("cpu"), d.tp());
-             FusedOptimizer optimizer = a.get("optimizer").equals("lomo")
-                     ? new Lomo(a.number("weight-decay"), a.number("clip-value"))
-                     : AdaLomo.defaults(a.number("weight-decay"))) {
-            FusedStep step = new FusedStep(model, Strategy.parse(a.get("strategy"), a.flag("offload"),
-                    new PhaseClock(placement)), optimizer, a.number("clip-norm"), null, d.dp());
+             TrainingParts parts = TrainingParts.build(recipe, placement, d.tp(), d.dp(), null)) {
+            // the global batch, drawn the same on every rank; this rank trains on its data-parallel share of the rows
+            SyntheticSequences data = new SyntheticSequences(recipe.hyper().seed(), mesh.dp() * batch,
+                    recipe.data().seq(), parts.config().vocabSize());
             if (cuda) {
                 Cuda.synchronize(placement);
                 Cuda.resetPeak(placement);
@@ -158,7 +137,7 @@ final class DistRun {
                 try (PointerScope stepScope = new PointerScope(); Batch global = data.batch(i);
                      Batch mine = rows(global, mesh.dpRank() * batch, batch)) {
                     long t0 = System.nanoTime();
-                    StepResult r = step.step(List.of(mine), i + 1, schedule.lr(i + 1));
+                    StepResult r = parts.step().step(List.of(mine), i + 1, parts.schedule().lr(i + 1));
                     if (cuda) {
                         Cuda.synchronize(placement);
                     }

@@ -5,14 +5,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.lomospark.trainer.engine.StepResult;
-import org.lomospark.trainer.engine.TrainLoop;
+import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.Settings;
+import org.lomospark.trainer.engine.Checkpointer;
 
 /**
  * The standalone trainer: {@code train} runs the LOMO loop on one device, {@code bench} measures step time and
  * peak memory for several optimizer/strategy cases side by side, one JSON line per case.
  *
  * <pre>
- * lomo-trainer train --model tiny --steps 300
+ * lomo-trainer train --model tiny --steps 300 --strategy hook --schedule cosine
  * lomo-trainer bench --model 100m --seq 256 --batch 4 --cases lomo:block,lomo:hook,sgd:full,adamw:full
  * </pre>
  */
@@ -27,7 +29,7 @@ public final class TrainerCli {
         }
         try {
             switch (argv[0]) {
-                case "train" -> train(new Args(argv, 1, Setup.defaults()), System.out);
+                case "train" -> train(new Args(argv, 1, Setup.defaults(false)), System.out);
                 case "bench" -> Bench.run(argv, System.out);
                 case "bench-case" -> Bench.runCase(argv, System.out);
                 case "dist" -> DistRun.run(argv, System.out);
@@ -43,17 +45,28 @@ public final class TrainerCli {
         }
     }
 
+    /**
+     * The recipe a command builds from its options ({@code train}: one rank; {@code dist}: {@code --dp} and
+     * {@code --tp} too): what {@code lomo-trainer train --lr 0.1 ...} would train.
+     *
+     * @throws IllegalArgumentException for an unknown option or a bad value, naming it
+     */
+    public static Recipe recipe(String command, String... options) {
+        return Setup.recipe(new Args(options, 0, switch (command) {
+            case "train" -> Setup.defaults(false);
+            case "dist" -> DistRun.defaults();
+            default -> throw new IllegalArgumentException("no recipe for command " + command + " (train or dist)");
+        }));
+    }
+
     static List<StepResult> train(Args a, PrintStream out) throws Exception {
         try (Setup s = new Setup(a)) {
             out.printf("model %s: %,d parameters, %s %s; optimizer %s, strategy %s; data %s%n", a.get("model"),
-                    s.config.parameterCount(), s.placement.device(), s.placement.dtypeName(), s.step.optimizer(),
-                    s.step.strategy(), s.data.describe());
-            TrainLoop loop = new TrainLoop(s.model, s.step, s.fused, s.scaler, s.data, s.schedule,
-                    TrainLoop.Plan.local(a.integer("steps"), a.integer("micro-batches"), a.integer("log-every"),
-                            a.integer("save-every"), Setup.runDir(a),
-                            a.get("metrics").isEmpty() ? null : Path.of(a.get("metrics"))),
-                    out);
-            return loop.run();
+                    s.parts.config().parameterCount(), s.placement.device(), s.placement.dtypeName(),
+                    s.parts.step().optimizer(), s.parts.step().strategy(), s.data.describe());
+            Path runDir = Setup.runDir(a);
+            return s.parts.loop(s.data, runDir == null ? null : Checkpointer.directory(runDir),
+                    a.get("metrics").isEmpty() ? null : Path.of(a.get("metrics")), a.integer("log-every"), out).run();
         }
     }
 
@@ -62,6 +75,8 @@ public final class TrainerCli {
         out.println("       lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full] [--repeat N] [--warmup-steps N] [train keys]");
         out.println("       lomo-trainer dist --device cpu|cuda --dp N --tp N [--warmup-steps N] [train keys]   (a rank per thread;"
                 + " with cuda, rank r on cuda:r over NCCL)");
-        Setup.defaults().forEach((k, v) -> out.printf("  --%-14s %s%n", k, v.isEmpty() ? "(none)" : v));
+        Setup.defaults(true).forEach((k, v) -> out.printf("  --%-18s %s%n", k, v.isEmpty() ? "(none)" : v));
+        out.println("(defaults and what each setting does: conf/" + Settings.DEFAULTS + "; dp, tp and"
+                + " rendezvous-timeout are dist's)");
     }
 }

@@ -65,7 +65,7 @@ public final class ShardedCheckpoints implements Checkpointer {
     }
 
     static String stepDir(long step) {
-        return String.format(Locale.ROOT, "step-%08d", step);
+        return TrainingState.dirName(step);
     }
 
     static String rankDir(int rank) {

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -38,10 +39,15 @@ public record TrainingState(long step, long dataPosition, DynamicLossScaler.Stat
     private static final String OPTIMIZER = "optimizer.safetensors";
     private static final long SHARD_BYTES = 2L << 30;
 
+    /** A checkpoint's directory name, {@code step-NNNNNNNN}: the one spelling of it, local, sharded and exported. */
+    public static String dirName(long step) {
+        return String.format(Locale.ROOT, "step-%08d", step);
+    }
+
     /** Writes a checkpoint and returns its directory. */
     public Path save(Path runDir, LlamaModel model, FusedOptimizer optimizer) throws IOException {
         Files.createDirectories(runDir);
-        String name = String.format("step-%08d", step);
+        String name = dirName(step);
         Path tmp = Files.createTempDirectory(runDir, "." + name + ".tmp-");
         model.config().writeTo(tmp, model.placement().torchDtypeName());
         HfCheckpoint.save(tmp, model.namedParameters(), SHARD_BYTES);

@@ -40,7 +40,7 @@ class DistRunTest {
         assertEquals(0, summary.get("gpus").asInt());
         assertTrue(summary.get("tgs").asDouble() > 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run("--device", "cuda:1"));
-        assertTrue(e.getMessage().contains("cpu or cuda (rank r takes cuda:r)"), e.getMessage());
+        assertTrue(e.getMessage().contains("device for dist (rank r takes cuda:r) is cpu or cuda"), e.getMessage());
     }
 
     private static List<JsonNode> run(String... layout) throws Exception {
