@@ -47,6 +47,15 @@ final class Attention {
     }
 
     Tensor forward(Tensor x, ForwardContext ctx) {
+        return forward(x, ctx, null, -1);
+    }
+
+    /**
+     * With a {@code cache}, this call's keys and values are written after the cached ones of {@code layer}, and its T
+     * queries attend to all L = cached + T positions through {@code ctx.mask()} (B, 1, T, L), which must be given:
+     * SDPA's own causal mask is aligned top-left and would hide the cache from a one-token query.
+     */
+    Tensor forward(Tensor x, ForwardContext ctx, KvCache cache, int layer) {
         long b = x.size(0);
         long t = x.size(1);
         Tensor q = project(x, wq, bq).view(b, t, heads, headDim).transpose(1, 2); // (B, nh, T, hs)
@@ -54,6 +63,11 @@ final class Attention {
         Tensor v = project(x, wv, bv).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, nkv, T, hs)
         q = RotaryEmbedding.apply(q, ctx.cos(), ctx.sin());
         k = RotaryEmbedding.apply(k, ctx.cos(), ctx.sin());
+        if (cache != null) {
+            Tensor[] kv = cache.append(layer, k, v);
+            k = kv[0]; // (B, nkv, L, hs)
+            v = kv[1];
+        }
         boolean causal = ctx.mask() == null;
         TensorOptional mask = causal ? new TensorOptional() : new TensorOptional(ctx.mask());
         Tensor y = torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, new DoubleOptional(),

@@ -32,6 +32,15 @@ public final class DecoderBlock {
         return mlpHalf(attentionHalf(x, ctx));
     }
 
+    /**
+     * x: (B, T, C) -> (B, T, C) for T new positions after those in {@code cache}, which receives their keys and
+     * values; {@code ctx} holds their rotary rows and the (B, 1, T, L) mask over all L positions.
+     */
+    Tensor forward(Tensor x, ForwardContext ctx, KvCache cache) {
+        Tensor h = x.add(tp.sum(attention.forward(inputNorm.forward(x), ctx, cache, index)));
+        return mlpHalf(h);
+    }
+
     /** The first residual half, {@code x + attn(norm1(x))}; an all-reduce over the tensor-parallel ranks. */
     public Tensor attentionHalf(Tensor x, ForwardContext ctx) {
         return x.add(tp.sum(attentionBranch(x, ctx)));

@@ -273,6 +273,46 @@ public final class LlamaModel implements AutoCloseable {
         return h;
     }
 
+    /**
+     * An empty cache for decoding {@code batch} rows up to {@code capacity} positions in all (prompt and new tokens);
+     * the caller closes it.
+     */
+    public KvCache kvCache(long batch, long capacity) {
+        return new KvCache(config, tp.size(), batch, capacity, placement, rotary);
+    }
+
+    /**
+     * The cached forward of decoding: T new tokens per row after the {@code cache.length()} cached positions. Their
+     * keys and values are added to {@code cache}; the hidden states are (B, T, C). Run it under no-grad; the caller
+     * closes what it returns (or runs inside a scope).
+     *
+     * <pre>{@code
+     * Tensor h = model.hidden(nextIds, positions, keyValid, cache); // (B, 1, C) per decoding step
+     * Tensor logits = model.head().logits(h.squeeze(1));           // (B, V)
+     * }</pre>
+     *
+     * @param ids (B, T) token ids
+     * @param positions (B, T) each token's position id, for its rotary angles (left padding shifts them per row)
+     * @param keyValid (B, cache.length() + T), nonzero where the key is a real token (not padding)
+     */
+    public Tensor hidden(Tensor ids, Tensor positions, Tensor keyValid, KvCache cache) {
+        long t = ids.size(1);
+        cache.checkRoom(ids.size(0), t);
+        if (keyValid.size(1) != cache.length() + t) {
+            throw new IllegalArgumentException("keyValid covers " + keyValid.size(1) + " positions, the cache and the"
+                    + " new tokens " + (cache.length() + t));
+        }
+        Tensor[] cosSin = cache.rotary(positions.to(placement.torchDevice(), torch.ScalarType.Long));
+        Tensor mask = AttentionMask.causalWithPadding(keyValid, t, placement); // (B, 1, T, L)
+        ForwardContext ctx = new ForwardContext(cosSin[0], cosSin[1], mask);
+        Tensor h = embed(ids.to(placement.torchDevice(), torch.ScalarType.Long));
+        for (DecoderBlock block : blocks) {
+            h = block.forward(h, ctx, cache);
+        }
+        cache.advance(t);
+        return h;
+    }
+
     @Override
     public void close() {
         Native.closeAll(parameters.values());

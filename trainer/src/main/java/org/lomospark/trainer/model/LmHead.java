@@ -69,6 +69,15 @@ public final class LmHead {
     }
 
     /**
+     * Logits of a few hidden states, as decoding needs them: final norm and projection, in fp32, the same code the
+     * losses run chunk by chunk. (..., C) -> (..., V_r): this rank's vocabulary, the whole of it over one rank. The
+     * caller owns the result.
+     */
+    public Tensor logits(Tensor hidden) {
+        return project(norm.forward(hidden), weight);
+    }
+
+    /**
      * Sum of the cross-entropy over target tokens, a 0-dim fp32 tensor the caller owns. It follows the caller's
      * autograd mode: under a graph every chunk's logits are kept for the backward, as a plain full backward does.
      * Under tensor parallelism (the same sum on every rank) only without a graph: the collectives are outside it.

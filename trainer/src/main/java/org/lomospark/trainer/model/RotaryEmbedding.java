@@ -59,8 +59,18 @@ final class RotaryEmbedding {
     }
 
     /**
-     * x * cos + rotate_half(x) * sin for x of shape (B, nh, T, hs), with rotate_half(x) = (-x2, x1) written as a
-     * roll by half a head times the signed sin: three kernels (and three in the backward) instead of five.
+     * The rows of a (S, hs) table at position ids (B, T), as (B, 1, T, hs): one angle per row and position,
+     * broadcast over the heads by {@link #apply}. Decoding gathers them from one table made by {@link #tables}, the
+     * training forward's own code, once for all its steps.
+     */
+    static Tensor rows(Tensor table, Tensor positions) {
+        return torch.embedding(table, positions).unsqueeze(1); // (B, T, hs) -> (B, 1, T, hs)
+    }
+
+    /**
+     * x * cos + rotate_half(x) * sin for x of shape (B, nh, T, hs) and tables (T, hs) or (B, 1, T, hs), with
+     * rotate_half(x) = (-x2, x1) written as a roll by half a head times the signed sin: three kernels (and three in
+     * the backward) instead of five.
      */
     static Tensor apply(Tensor x, Tensor cos, Tensor signedSin) {
         Tensor rolled = torch.roll(x, new long[] {x.size(-1) / 2}, new long[] {-1}); // (x2, x1)
