@@ -29,6 +29,20 @@ public final class ChatExamples {
         this.tokenizer = tokenizer;
     }
 
+    /**
+     * What an instruction model continues to answer one user turn: {@code bos}, the user turn and the assistant's
+     * prefix, tokenized piece by piece as {@link #training} renders them, so the model sees its training layout.
+     */
+    public int[] prompt(String userText) {
+        Sequence out = new Sequence();
+        out.add(tokenizer.bos(), false);
+        out.add(tokenizer.encode(template.prefix(Role.USER)), false);
+        out.add(tokenizer.encode(userText), false);
+        out.add(tokenizer.encode(template.turnSuffix()), false);
+        out.add(tokenizer.encode(template.prefix(Role.ASSISTANT)), false);
+        return out.tokens();
+    }
+
     /** The example of {@code c}, its id {@link Conversation#id()}. */
     public TrainingExample training(String task, Conversation c) {
         List<Turn> turns = c.turns();

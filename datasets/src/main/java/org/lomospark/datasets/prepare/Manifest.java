@@ -86,11 +86,11 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
      * train counts only.
      */
     public static Manifest ofShards(String tokenizer, org.lomospark.datasets.tokenize.Tokenizer t, int maxLength,
-                                    List<Shard> shards) {
+                                    int longestRow, List<Shard> shards) {
         long rows = shards.stream().mapToLong(Shard::examples).sum();
         long tokens = shards.stream().mapToLong(Shard::tokens).sum();
         return new Manifest(SCHEMA_VERSION, tokenizer, t.fingerprint(), t.vocabSize(), maxLength, 0, 1,
-                Sampling.ALL, rows, rows, 0, 0, 0, rows, 0, tokens, 0, List.of(), new TreeMap<>(), shards);
+                Sampling.ALL, rows, rows, 0, 0, 0, rows, 0, tokens, longestRow, List.of(), new TreeMap<>(), shards);
     }
 
     /** The shard files, in shard order, under the output directory {@code root}. */

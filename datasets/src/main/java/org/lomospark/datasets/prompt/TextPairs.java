@@ -27,6 +27,15 @@ public final class TextPairs {
         this.tokenizer = tokenizer;
     }
 
+    /** What a model continues to answer {@code prompt}: {@code bos, prompt}, as the prompt of {@link #training}. */
+    public int[] prompt(String prompt) {
+        int[] p = tokenizer.encode(prompt);
+        int[] tokens = new int[1 + p.length];
+        tokens[0] = tokenizer.bos();
+        System.arraycopy(p, 0, tokens, 1, p.length);
+        return tokens;
+    }
+
     /** Throws {@link IllegalArgumentException} for an answer with no tokens (nothing to learn). */
     public TrainingExample training(String task, String id, String prompt, String answer) {
         int[] p = tokenizer.encode(prompt);

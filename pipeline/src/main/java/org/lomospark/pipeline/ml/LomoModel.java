@@ -8,7 +8,10 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
@@ -41,6 +44,10 @@ import org.lomospark.pipeline.store.HadoopSettings;
  * loads the model once on its {@code device} (the CPU, or the GPU Spark assigned it) and scores its partition's
  * rows. A fitted model scores on the device and dtype it was trained on unless they are set.
  *
+ * <p>{@link #generate} answers prompts: {@code model.setMaxNewTokens(32).generate(prompts)} adds a
+ * {@code generated} column (greedy, or seeded top-p with {@code setTemperature}; {@code setChatTemplate(true)} for
+ * an instruction-tuned model).
+ *
  * <p>Saved as MLlib saves models: the params as JSON in {@code <path>/metadata}, the weights (and tokenizer
  * files) copied to {@code <path>/data} through the Hadoop FileSystem.
  */
@@ -57,6 +64,13 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
     private final IntParam scoreBatchSize;
     private final Param<String> device;
     private final Param<String> dtype;
+    private final Param<String> generatedCol;
+    private final IntParam maxNewTokens;
+    private final DoubleParam temperature;
+    private final DoubleParam topP;
+    private final LongParam seed;
+    private final BooleanParam chatTemplate;
+    private final IntParam generateBatchSize;
 
     /** @param location the model's Hugging Face directory, any Hadoop path */
     public LomoModel(String uid, String location) {
@@ -75,6 +89,21 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
                         java.util.List.of("cpu", "cuda")));
         dtype = new Param<>(this, "dtype", "the weights' type when scoring: f32, bf16 or f16 (GPUs)",
                 ParamValidators.inArray(java.util.List.of("f32", "bf16", "f16")));
+        generatedCol = new Param<>(this, "generatedCol", "generate's output column (string): each prompt's "
+                + "continuation, without the eos it stopped at", LomoParams.nonEmpty());
+        maxNewTokens = new IntParam(this, "maxNewTokens", "generate: a continuation stops after this many tokens "
+                + "(or at eos)", ParamValidators.gtEq(1));
+        temperature = new DoubleParam(this, "temperature", "generate: 0 picks the most likely token (greedy); above "
+                + "0 samples from the top-p tokens at this temperature", ParamValidators.gtEq(0));
+        topP = new DoubleParam(this, "topP", "generate with temperature > 0: sample among the fewest most likely "
+                + "tokens whose probabilities reach this sum", ParamValidators.inRange(0, 1, false, true));
+        seed = new LongParam(this, "seed", "generate with temperature > 0: the same seed, prompts and partitioning "
+                + "give the same continuations", ParamValidators.gtEq(0));
+        chatTemplate = new BooleanParam(this, "chatTemplate", "generate: render each prompt as an instruction's "
+                + "user turn with the chat template the instruction data is trained with (conf: prepare.instruct), "
+                + "so an instruction-tuned model answers it; false: the prompt as is, after bos");
+        generateBatchSize = new IntParam(this, "generateBatchSize", "generate: prompts continued together (one "
+                + "KV cache per batch)", ParamValidators.gtEq(1));
 
         setDefault(promptCol, "prompt");
         setDefault(candidatesCol, "candidates");
@@ -84,6 +113,13 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         setDefault(scoreBatchSize, 32);
         setDefault(device, "cpu");
         setDefault(dtype, "f32");
+        setDefault(generatedCol, "generated");
+        setDefault(maxNewTokens, 64);
+        setDefault(temperature, 0.0);
+        setDefault(topP, 1.0);
+        setDefault(seed, 0L);
+        setDefault(chatTemplate, false);
+        setDefault(generateBatchSize, 16);
     }
 
     @Override
@@ -201,6 +237,97 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         return this;
     }
 
+    public Param<String> generatedCol() {
+        return generatedCol;
+    }
+
+    public String getGeneratedCol() {
+        return getOrDefault(generatedCol);
+    }
+
+    public LomoModel setGeneratedCol(String value) {
+        set(generatedCol, value);
+        return this;
+    }
+
+    public IntParam maxNewTokens() {
+        return maxNewTokens;
+    }
+
+    public int getMaxNewTokens() {
+        return (Integer) getOrDefault(maxNewTokens);
+    }
+
+    public LomoModel setMaxNewTokens(int value) {
+        set(maxNewTokens, value);
+        return this;
+    }
+
+    public DoubleParam temperature() {
+        return temperature;
+    }
+
+    public double getTemperature() {
+        return (Double) getOrDefault(temperature);
+    }
+
+    public LomoModel setTemperature(double value) {
+        set(temperature, value);
+        return this;
+    }
+
+    public DoubleParam topP() {
+        return topP;
+    }
+
+    public double getTopP() {
+        return (Double) getOrDefault(topP);
+    }
+
+    public LomoModel setTopP(double value) {
+        set(topP, value);
+        return this;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public long getSeed() {
+        return (Long) getOrDefault(seed);
+    }
+
+    public LomoModel setSeed(long value) {
+        set(seed, value);
+        return this;
+    }
+
+    public BooleanParam chatTemplate() {
+        return chatTemplate;
+    }
+
+    public boolean getChatTemplate() {
+        return (Boolean) getOrDefault(chatTemplate);
+    }
+
+    public LomoModel setChatTemplate(boolean value) {
+        set(chatTemplate, value);
+        return this;
+    }
+
+    public IntParam generateBatchSize() {
+        return generateBatchSize;
+    }
+
+    public int getGenerateBatchSize() {
+        return (Integer) getOrDefault(generateBatchSize);
+    }
+
+    public LomoModel setGenerateBatchSize(int value) {
+        set(generateBatchSize, value);
+        return this;
+    }
+
     // ---- the stage
 
     @Override
@@ -215,15 +342,7 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         StructType out = transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        // a Hugging Face tokenizer's files travel in the model directory
-        TokenizerSpec spec = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? TokenizerSpec.BYTE
-                : new TokenizerSpec(location);
-        TokenizerSpec.Loaded loaded;
-        try {
-            loaded = spec.load(conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TokenizerSpec.Loaded loaded = loadTokenizer(conf);
         // left for Spark's cleaner: the result is lazy, and every action on it reads the broadcast again
         Broadcast<TokenizerSpec.Loaded> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(loaded);
@@ -233,6 +352,42 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
                 getScoreBatchSize(), getDevice(), getDtype());
         JavaRDD<Row> scored = rows.javaRDD().mapPartitions(score);
         return spark.createDataFrame(scored, out);
+    }
+
+    /**
+     * Continues each row's prompt: {@code generatedCol} (string) is added, the prompt column must be a string.
+     * Greedy by default, or seeded top-p sampling ({@code temperature}, {@code topP}, {@code seed}); each task loads
+     * the model once on its {@code device} and continues its partition's prompts in batches with a KV cache.
+     * Lazy, like {@link #transform}.
+     */
+    public Dataset<Row> generate(Dataset<?> dataset) {
+        StructType schema = dataset.schema();
+        LomoParams.requireColumn(schema, getPromptCol(), DataTypes.StringType, "promptCol");
+        if (java.util.Arrays.asList(schema.fieldNames()).contains(getGeneratedCol())) {
+            throw new IllegalArgumentException("output column '" + getGeneratedCol() + "' is already in the data");
+        }
+        StructType out = schema.add(getGeneratedCol(), DataTypes.StringType, false);
+        SparkSession spark = dataset.sparkSession();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Broadcast<TokenizerSpec.Loaded> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(loadTokenizer(conf));
+        Dataset<Row> rows = dataset.toDF();
+        Generation generation = new Generation(location, HadoopSettings.of(conf), shared,
+                rows.schema().fieldIndex(getPromptCol()), new Generation.Settings(getMaxNewTokens(),
+                        getTemperature(), getTopP(), getSeed(), getGenerateBatchSize(), getChatTemplate(),
+                        getDevice(), getDtype()));
+        return spark.createDataFrame(rows.javaRDD().mapPartitions(generation), out);
+    }
+
+    /** The tokenizer the model was fitted with; a Hugging Face one's files travel in the model directory. */
+    private TokenizerSpec.Loaded loadTokenizer(Configuration conf) {
+        TokenizerSpec spec = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? TokenizerSpec.BYTE
+                : new TokenizerSpec(location);
+        try {
+            return spec.load(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -116,7 +116,7 @@ final class TrainingData {
         if (fs.exists(root) && !fs.delete(root, true)) {
             throw new IOException("could not remove the old " + root);
         }
-        Manifest.ofShards(tokenizer.tokenizer().fingerprint(), tokenizer.tokenizer(), maxLength,
+        Manifest.ofShards(tokenizer.tokenizer().fingerprint(), tokenizer.tokenizer(), maxLength, written.longestRow(),
                 TrainShardWriter.writeExamples(fs, new Path(root, TrainShard.DIR), examples, shards))
                 .write(fs, new Path(root, Manifest.FILE_NAME));
         ObjectNode json = JSON.createObjectNode();

@@ -116,6 +116,84 @@ class LomoFineTunerTest {
     }
 
     @Test
+    void greedyGenerationAnswersWithATrainedAnswerAndAgreesWithScoring() {
+        Dataset<Row> some = val.limit(40);
+        List<Row> rows = model.copy(new org.apache.spark.ml.param.ParamMap()).setMaxNewTokens(8).generate(some)
+                .select("candidates", "generated").collectAsList();
+        List<Row> scored = model.transform(some).select("prediction").collectAsList();
+        long answers = 0;
+        long agree = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> candidates = rows.get(i).getList(0);
+            String generated = rows.get(i).getString(1);
+            answers += candidates.contains(generated) ? 1 : 0;
+            agree += generated.equals(candidates.get(scored.get(i).getInt(0))) ? 1 : 0;
+        }
+        String summary = answers + " of " + rows.size() + " continuations are an answer, " + agree
+                + " the one transform predicts; first: '" + rows.get(0).getString(1) + "'";
+        System.out.println(summary);
+        assertEquals(40, rows.size());
+        assertTrue(answers >= 36, summary); // the fitted model ends " yes"/" no" with eos, as it was trained
+        assertTrue(agree >= 32, summary);
+    }
+
+    @Test
+    void seededTopPSamplingIsReproducible() {
+        Dataset<Row> some = val.limit(12).repartition(1);
+        LomoModel sampling = model.copy(new org.apache.spark.ml.param.ParamMap()).setMaxNewTokens(12)
+                .setTemperature(1.5).setTopP(0.95).setSeed(11);
+        List<Row> a = sampling.generate(some).select("generated").collectAsList();
+        List<Row> b = sampling.generate(some).select("generated").collectAsList();
+        List<Row> other = sampling.setSeed(12).generate(some).select("generated").collectAsList();
+        assertEquals(a, b, "the same seed, prompts and partitioning");
+        assertTrue(!a.equals(other), "another seed draws other tokens: " + a + " vs " + other);
+    }
+
+    @Test
+    void fitEqualsTheCommandLinesTrainAndExportOnTheSameDataAndSettings() throws Exception {
+        Path root = dir.resolve("same");
+        LomoFineTuner quick = new LomoFineTuner().setSteps(4).setBatch(4).setLr(0.3).setWarmup(1)
+                .setStrategy("hook").setSchedule("cosine").setClipValue(0.2).setWeightDecay(0.01).setClipNorm(0)
+                .setSeed(3).setDp(1).setSaveEvery(4).setCheckpointDir(root.toUri().toString());
+        LomoModel fitted = quick.fit(train.limit(48));
+        // the command line's stages on the rows the fine-tuner wrote, with the same settings as HOCON overrides
+        Path run = dir.resolve("same-cli");
+        copyTree(root.resolve("data"), run.resolve("prepared"));
+        org.lomospark.pipeline.config.PipelineConfig c = org.lomospark.pipeline.config.PipelineConfig.load(
+                List.of(), List.of("run-dir=" + run, "prepare.shards=1", "train.dp=1", "train.steps=4",
+                        "train.batch=4", "train.lr=0.3", "train.warmup=1", "train.strategy=hook",
+                        "train.schedule=cosine", "train.clip-value=0.2", "train.weight-decay=0.01",
+                        "train.clip-norm=0", "train.seed=3", "train.save-every=4"));
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        org.lomospark.pipeline.cli.Run.train(spark, c, quiet);
+        String exported = org.lomospark.pipeline.cli.Run.export(spark, c, quiet);
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+             org.lomospark.trainer.io.HfCheckpoint a = org.lomospark.trainer.io.HfCheckpoint.open(
+                     local(fitted.location()));
+             org.lomospark.trainer.io.HfCheckpoint b = org.lomospark.trainer.io.HfCheckpoint.open(
+                     local(exported))) {
+            assertEquals(a.names(), b.names());
+            for (String name : a.names()) {
+                assertTrue(a.read(name).equal(b.read(name)), name + " differs between fit and train + export");
+            }
+        }
+    }
+
+    /** A local Hadoop path ({@code file:/x} or {@code /x}) as a file path. */
+    private static Path local(String hadoopPath) {
+        return Path.of(new org.apache.hadoop.fs.Path(hadoopPath).toUri().getPath());
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(to.getParent());
+        try (var files = java.nio.file.Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                java.nio.file.Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+        }
+    }
+
+    @Test
     void aSavedAndLoadedModelHasTheSameParamsAndScoresTheSame() throws Exception {
         String path = dir.resolve("saved-model").toUri().toString();
         model.setScoreBatchSize(7);
