@@ -19,10 +19,12 @@ import org.lomospark.trainer.tensor.TorchLoader;
  * bin/lomo-spark run
  * bin/lomo-spark train --config conf/superglue-llama-7b.conf train.steps=2000 run-dir=s3a://bucket/runs/7b
  * bin/lomo-spark run --print-config --config conf/s3.conf
+ * bin/lomo-spark generate 'generate.prompts=["Is the sky blue? Answer:"]' 
  * </pre>
  */
 public final class LomoSparkCli {
-    private static final List<String> COMMANDS = List.of("prepare", "train", "export", "evaluate", "run");
+    private static final List<String> COMMANDS = List.of("prepare", "train", "export", "evaluate", "run",
+            "generate");
 
     private LomoSparkCli() {}
 
@@ -65,6 +67,7 @@ public final class LomoSparkCli {
             case "export" -> Run.export(spark, c, out);
             case "evaluate" -> Run.evaluate(spark, c, out);
             case "run" -> Run.run(spark, c, out);
+            case "generate" -> Run.generate(spark, c, out);
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
     }
@@ -123,6 +126,7 @@ public final class LomoSparkCli {
         err.println("  export    the newest checkpoint as a Hugging Face directory <run-dir>/model");
         err.println("  evaluate  score <run-dir>/model on the prepared eval split: table and <run-dir>/eval.json");
         err.println("  run       all four, skipping finished stages");
+        err.println("  generate  continue generate.prompts with <run-dir>/model: printed and <run-dir>/generated.jsonl");
         err.println("settings: the embedded defaults (conf/README.md lists them), then each --config file, then");
         err.println("key=value overrides such as train.steps=100 run-dir=runs/x; --print-config shows the result");
         err.println("(credentials as ****) and exits");

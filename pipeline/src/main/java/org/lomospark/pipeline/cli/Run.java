@@ -21,6 +21,7 @@ import org.lomospark.pipeline.config.PipelineConfig;
 import org.lomospark.pipeline.eval.EvalReport;
 import org.lomospark.pipeline.eval.EvaluateStage;
 import org.lomospark.pipeline.eval.TaskResult;
+import org.lomospark.pipeline.ml.LomoModel;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.store.ModelDirectory;
@@ -156,6 +157,51 @@ public final class Run {
         dir.publish("eval.json");
         out.printf(Locale.ROOT, "model: %s%n", dir.isLocal() ? dir.local(MODEL) : dir.path(MODEL));
         return report;
+    }
+
+    /**
+     * Continues {@code generate.prompts} with the exported model on the evaluate block's device and dtype; prints
+     * each answer and writes them, one JSON line per prompt, to {@code generated.jsonl}.
+     */
+    public static List<String> generate(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
+        Configuration conf = conf(spark);
+        RunDir dir = RunDir.open(c.runDir(), conf);
+        if (!dir.exists(MODEL + "/config.json")) {
+            throw new IllegalStateException("nothing to generate with: " + dir.path(MODEL) + " has no config.json"
+                    + " (run export first)");
+        }
+        PipelineConfig.Generate g = c.generate();
+        if (g.prompts().isEmpty()) {
+            throw new IllegalArgumentException("generate.prompts is empty: give the prompts to continue, e.g."
+                    + " 'generate.prompts=[\"Is the sky blue?\"]'");
+        }
+        String tokenizer = TokenizerSpec.parse(c.prepare().tokenizer()).huggingFaceDir() == null ? "byte"
+                : c.prepare().tokenizer();
+        LomoModel model = new LomoModel("generate", dir.path(MODEL)).setTokenizer(tokenizer)
+                .setDevice(c.evaluate().device()).setDtype(c.evaluate().dtype()).setMaxNewTokens(g.maxNewTokens())
+                .setTemperature(g.temperature()).setTopP(g.topP()).setSeed(g.seed())
+                .setChatTemplate(g.chatTemplate());
+        List<org.apache.spark.sql.Row> prompts = g.prompts().stream()
+                .map(p -> org.apache.spark.sql.RowFactory.create(p)).toList();
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("prompt", org.apache.spark.sql.types.DataTypes.StringType, false);
+        // one task: a few prompts, one model load
+        List<org.apache.spark.sql.Row> answered = model.generate(spark.createDataFrame(prompts, schema)
+                .coalesce(1)).collectAsList();
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        List<String> answers = new java.util.ArrayList<>();
+        for (org.apache.spark.sql.Row r : answered) {
+            out.printf("[generate] %s%n        -> %s%n", r.getString(0), r.getString(1));
+            ObjectNode line = json.createObjectNode();
+            line.put("prompt", r.getString(0));
+            line.put("generated", r.getString(1));
+            lines.append(line).append('\n');
+            answers.add(r.getString(1));
+        }
+        Files.writeString(dir.local("generated.jsonl"), lines.toString());
+        dir.publish("generated.jsonl");
+        return answers;
     }
 
     private static Configuration conf(SparkSession spark) {

@@ -35,7 +35,8 @@ import org.lomospark.trainer.recipe.Settings;
  * </pre>
  */
 public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long failOnceAtStep, Evaluate evaluate,
-                             Map<String, String> hadoop, Map<String, String> spark, Config source) {
+                             Generate generate, Map<String, String> hadoop, Map<String, String> spark,
+                             Config source) {
     private static final String ROOT = "lomo";
     /** Keys whose values are credentials: never printed. */
     private static final Pattern SECRET = Pattern.compile(
@@ -52,6 +53,10 @@ public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long
 
     /** @param device {@code cpu} or {@code cuda} (each task on its assigned GPU); {@code dtype} f32, bf16 or f16 */
     public record Evaluate(String split, int batch, int tasks, String device, String dtype) {}
+
+    /** The generate command's prompts and how it continues them (temperature 0: greedy). */
+    public record Generate(List<String> prompts, int maxNewTokens, double temperature, double topP, long seed,
+                           boolean chatTemplate) {}
 
     /** The embedded defaults alone. */
     public static PipelineConfig defaults() {
@@ -198,8 +203,11 @@ public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long
             throw new IllegalArgumentException("evaluate.split '" + evaluate.split() + "' ("
                     + e.getValue("split").origin().description() + ") is not val or test");
         }
+        Config g = c.getConfig("generate");
+        Generate generate = new Generate(g.getStringList("prompts"), g.getInt("max-new-tokens"),
+                g.getDouble("temperature"), g.getDouble("top-p"), g.getLong("seed"), g.getBoolean("chat-template"));
         return new PipelineConfig(c.getString("run-dir"), prepare, recipe, c.getLong("train.fail-once-at-step"),
-                evaluate, flat(c, "hadoop"), flat(c, "spark"), all);
+                evaluate, generate, flat(c, "hadoop"), flat(c, "spark"), all);
     }
 
     /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32, bf16 or f16. */

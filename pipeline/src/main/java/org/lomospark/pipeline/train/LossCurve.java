@@ -9,14 +9,13 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
  * The loss curve of a run as a PNG, drawn from its {@code metrics.jsonl} (one {@code {"step":..,"loss":..}} line per
- * step) with plain Java 2D: no display and no plotting library needed.
+ * step) with plain Java 2D: no display and no plotting library needed. The training loss is blue; the validation
+ * loss, on the steps that measured one ({@code val_loss}), orange.
  *
  * <pre>
  * LossCurve.write(runDir.resolve("metrics.jsonl"), runDir.resolve("loss.png"));
@@ -32,17 +31,23 @@ public final class LossCurve {
     /** Draws the steps of {@code metrics} (a later line for the same step replaces an earlier one). */
     public static void write(Path metrics, Path png) throws IOException {
         java.util.TreeMap<Long, Double> byStep = new java.util.TreeMap<>();
+        java.util.TreeMap<Long, Double> validation = new java.util.TreeMap<>();
         for (String line : Files.readAllLines(metrics)) {
             if (!line.isBlank()) {
                 Progress.StepLine l = Progress.StepLine.parse(line);
                 byStep.put(l.step(), l.loss());
+                if (!Double.isNaN(l.valLoss())) {
+                    validation.put(l.step(), l.valLoss());
+                } else {
+                    validation.remove(l.step());
+                }
             }
         }
         if (byStep.isEmpty()) {
             throw new IOException(metrics + " has no steps to draw");
         }
-        List<long[]> points = new ArrayList<>();
-        double max = byStep.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        double max = Math.max(byStep.values().stream().mapToDouble(Double::doubleValue).max().orElse(1),
+                validation.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
         long first = byStep.firstKey();
         long last = Math.max(byStep.lastKey(), first + 1);
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
@@ -55,21 +60,32 @@ public final class LossCurve {
             g.drawLine(MARGIN, HEIGHT - MARGIN, WIDTH - MARGIN, HEIGHT - MARGIN);
             g.drawLine(MARGIN, MARGIN, MARGIN, HEIGHT - MARGIN);
             labels(g, max, first, last);
-            for (var e : byStep.entrySet()) {
-                points.add(new long[] {x(e.getKey(), first, last), y(e.getValue(), max)});
-            }
-            g.setColor(new Color(0x1f77b4));
             g.setStroke(new BasicStroke(2f));
-            for (int i = 1; i < points.size(); i++) {
-                g.drawLine((int) points.get(i - 1)[0], (int) points.get(i - 1)[1], (int) points.get(i)[0],
-                        (int) points.get(i)[1]);
-            }
+            curve(g, byStep, new Color(0x1f77b4), max, first, last);
+            curve(g, validation, new Color(0xff7f0e), max, first, last);
         } finally {
             g.dispose();
         }
         Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
         ImageIO.write(image, "png", tmp.toFile());
         Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** One curve through the points, a dot on each (a validation curve may have a single point). */
+    private static void curve(Graphics2D g, java.util.SortedMap<Long, Double> points, Color color, double max,
+                              long first, long last) {
+        g.setColor(color);
+        long[] previous = null;
+        for (var e : points.entrySet()) {
+            long[] p = {x(e.getKey(), first, last), y(e.getValue(), max)};
+            if (previous != null) {
+                g.drawLine((int) previous[0], (int) previous[1], (int) p[0], (int) p[1]);
+            }
+            if (points.size() < 100) {
+                g.fillOval((int) p[0] - 2, (int) p[1] - 2, 5, 5);
+            }
+            previous = p;
+        }
     }
 
     /**

@@ -130,8 +130,10 @@ public final class Progress implements AutoCloseable {
                     double seconds = (System.nanoTime() - start) / 1e9;
                     long done = l.step() - firstStep;
                     double eta = done == 0 ? 0 : seconds / done * (totalSteps - l.step());
-                    out.printf(Locale.ROOT, "step %d/%d  loss %.4f  %.0f tok/s  ETA %s%n", l.step(), totalSteps,
-                            l.loss(), tokens / Math.max(seconds, 1e-9), duration(eta));
+                    out.printf(Locale.ROOT, "step %d/%d  loss %.4f%s  %.0f tok/s  ETA %s%n", l.step(), totalSteps,
+                            l.loss(), Double.isNaN(l.valLoss()) ? ""
+                                    : String.format(Locale.ROOT, "  val-loss %.4f", l.valLoss()),
+                            tokens / Math.max(seconds, 1e-9), duration(eta));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -193,8 +195,11 @@ public final class Progress implements AutoCloseable {
         }
     }
 
-    /** One step as sent: {@code {"step":3,"loss":2.5,"tokens":512,...}} (the trainer's metrics line). */
-    record StepLine(long step, double loss, long tokens, String json) {
+    /**
+     * One step as sent: {@code {"step":3,"loss":2.5,"tokens":512,...}} (the trainer's metrics line); {@code valLoss}
+     * is the validation loss when the step measured one, NaN otherwise.
+     */
+    record StepLine(long step, double loss, long tokens, double valLoss, String json) {
         private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
                 new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -204,7 +209,8 @@ public final class Progress implements AutoCloseable {
                 if (!n.path("step").isNumber() || !n.path("loss").isNumber() || !n.path("tokens").isNumber()) {
                     throw new IllegalArgumentException("progress line without step, loss and tokens: " + json);
                 }
-                return new StepLine(n.get("step").asLong(), n.get("loss").asDouble(), n.get("tokens").asLong(), json);
+                return new StepLine(n.get("step").asLong(), n.get("loss").asDouble(), n.get("tokens").asLong(),
+                        n.path("val_loss").isNumber() ? n.get("val_loss").asDouble() : Double.NaN, json);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalArgumentException("progress line is not JSON: " + json, e);
             }

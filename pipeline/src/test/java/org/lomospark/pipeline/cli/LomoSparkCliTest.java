@@ -55,6 +55,19 @@ class LomoSparkCliTest {
             JsonNode eval = new ObjectMapper().readTree(runDir.resolve("eval.json").toFile());
             assertEquals(200, eval.path("BoolQ").path("questions").asInt());
             assertTrue(eval.path("BoolQ").has("accuracy"), eval.toString());
+            IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                    () -> LomoSparkCli.execute(spark, "generate", c, new PrintStream(new ByteArrayOutputStream(),
+                            true, StandardCharsets.UTF_8)));
+            assertTrue(none.getMessage().contains("generate.prompts is empty"), none.getMessage());
+            String generated = execute(spark, "generate", config("run-dir=" + runDir,
+                    "generate.prompts=[\"Is water wet?\", \"Is it cold?\"]", "generate.max-new-tokens=5"));
+            assertTrue(generated.contains("[generate] Is water wet?"), generated);
+            List<String> lines = Files.readAllLines(runDir.resolve("generated.jsonl"));
+            assertEquals(2, lines.size());
+            for (String line : lines) {
+                JsonNode g = new ObjectMapper().readTree(line);
+                assertTrue(g.path("generated").asText().length() <= 5, line);
+            }
 
             // everything is done: run only evaluates again; a longer run resumes from step 20
             String again = execute(spark, "run", c);

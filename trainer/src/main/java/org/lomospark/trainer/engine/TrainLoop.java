@@ -49,6 +49,8 @@ public final class TrainLoop {
     private final Plan plan;
     private final PrintStream out;
     private Consumer<String> listener = line -> {};
+    private Validation validation;
+    private double lastValLoss = Double.NaN;
 
     public TrainLoop(LlamaModel model, TrainStep trainStep, FusedOptimizer optimizer, DynamicLossScaler scaler,
             TokenSource data, LrSchedule schedule, Plan plan, PrintStream out) {
@@ -65,6 +67,15 @@ public final class TrainLoop {
     /** Also hands every step's metrics line (the JSON written to {@code plan.metrics()}) to {@code listener}. */
     public TrainLoop onStep(Consumer<String> listener) {
         this.listener = listener;
+        return this;
+    }
+
+    /** Also measures {@code validation} every {@link Validation#every()} steps and at the last step. */
+    public TrainLoop validate(Validation validation) {
+        if (validation.every() < 1) {
+            throw new IllegalArgumentException("validation every " + validation.every() + " steps: at least 1");
+        }
+        this.validation = validation;
         return this;
     }
 
@@ -95,6 +106,7 @@ public final class TrainLoop {
         long started = System.nanoTime();
         long tokensSinceLog = 0;
         long lastLog = started;
+        lastValLoss = Double.NaN;
         while (step < plan.steps()) {
             step++;
             List<Batch> batches = new ArrayList<>();
@@ -105,11 +117,16 @@ public final class TrainLoop {
                 StepResult r = trainStep.step(batches, step, schedule.lr(step));
                 results.add(r);
                 tokensSinceLog += r.tokens();
+                // after the update: the held-out loss of the weights this step leaves
+                double valLoss = validation != null && (step % validation.every() == 0 || step == plan.steps())
+                        ? validation.loss(model) : Double.NaN;
+                lastValLoss = valLoss;
                 String line = String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6f,\"lr\":%.6g,\"tokens\":%d,"
-                        + "\"skipped\":%b,\"grad_norm\":%s,\"loss_scale\":%.1f,\"elapsed_s\":%.3f}", step, r.loss(),
+                        + "\"skipped\":%b,\"grad_norm\":%s,\"loss_scale\":%.1f,\"elapsed_s\":%.3f%s}", step, r.loss(),
                         schedule.lr(step), r.tokens(), r.skipped(),
                         Double.isNaN(r.gradNorm()) ? "null" : String.format(Locale.ROOT, "%.6g", r.gradNorm()),
-                        r.lossScale(), (System.nanoTime() - started) / 1e9);
+                        r.lossScale(), (System.nanoTime() - started) / 1e9,
+                        Double.isNaN(valLoss) ? "" : String.format(Locale.ROOT, ",\"val_loss\":%.6f", valLoss));
                 if (metrics != null) {
                     metrics.println(line);
                 }
@@ -120,7 +137,8 @@ public final class TrainLoop {
             if (step % plan.logEvery() == 0 || step == plan.steps()) {
                 long now = System.nanoTime();
                 StepResult r = results.get(results.size() - 1);
-                out.printf("step %d/%d  loss %.4f  lr %.3g  %.0f tok/s%s%s%n", step, plan.steps(), r.loss(),
+                out.printf("step %d/%d  loss %.4f%s  lr %.3g  %.0f tok/s%s%s%n", step, plan.steps(), r.loss(),
+                        Double.isNaN(lastValLoss) ? "" : String.format(Locale.ROOT, "  val-loss %.4f", lastValLoss),
                         schedule.lr(step), tokensSinceLog / ((now - lastLog) / 1e9),
                         Double.isNaN(r.gradNorm()) ? "" : String.format("  grad-norm %.3f", r.gradNorm()),
                         r.skipped() ? String.format("  skipped (fp16 overflow, scale now %.0f)", trainStep.lossScale()) : "");

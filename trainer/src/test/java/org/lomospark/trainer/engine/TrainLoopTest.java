@@ -64,6 +64,42 @@ class TrainLoopTest {
     }
 
     @Test
+    void validationRunsEveryNStepsAndAtTheLastAfterTheUpdate() throws Exception {
+        Path metrics = dir.resolve("val.jsonl");
+        List<Long> calledAfter = new java.util.ArrayList<>();
+        try (PointerScope scope = new PointerScope();
+                LlamaModel m = LlamaModel.create(TINY, Placement.cpu(ScalarType.Float), 1);
+                Lomo lomo = new Lomo(0, 0)) {
+            TrainLoop loop = new TrainLoop(m, new FusedStep(m, new HookBackward(), lomo, 1.0, null), lomo, null,
+                    new SyntheticSequences(3, 4, 16, TINY.vocabSize()), new LrSchedule.Constant(0.1),
+                    TrainLoop.Plan.local(5, 1, 100, 0, null, metrics), quiet());
+            List<StepResult> ran = loop.validate(new Validation() {
+                @Override
+                public int every() {
+                    return 2;
+                }
+
+                @Override
+                public double loss(LlamaModel model) {
+                    calledAfter.add((long) calledAfter.size());
+                    return 10.0 + calledAfter.size();
+                }
+            }).run();
+            assertEquals(5, ran.size());
+        }
+        List<String> lines = Files.readAllLines(metrics);
+        assertEquals(3, calledAfter.size(), "steps 2, 4 and the last, 5");
+        for (int step = 1; step <= 5; step++) {
+            String line = lines.get(step - 1);
+            int k = step == 2 ? 1 : step == 4 ? 2 : step == 5 ? 3 : 0;
+            assertEquals(k > 0, line.contains("\"val_loss\":"), line);
+            if (k > 0) {
+                assertTrue(line.contains(String.format(java.util.Locale.ROOT, "\"val_loss\":%.6f", 10.0 + k)), line);
+            }
+        }
+    }
+
+    @Test
     void lossFallsWithLomoOnTheSyntheticTask() throws Exception {
         try (PointerScope scope = new PointerScope();
                 LlamaModel m = LlamaModel.create(TINY, Placement.cpu(ScalarType.Float), 1);
