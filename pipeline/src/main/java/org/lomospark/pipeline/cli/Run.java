@@ -102,6 +102,10 @@ public final class Run {
                 m.longestRow() - 1));
         TrainSpec spec = new TrainSpec(recipe, dir.path(CHECKPOINTS), pad(conf, c), c.failOnceAtStep(),
                 HadoopSettings.of(conf));
+        if (c.evalEvery() > 0) {
+            spec = spec.withHeldOut(dir.path(PREPARED + "/eval"), c.evaluate().split(), c.evalEvery(),
+                    c.evaluate().batch());
+        }
         out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")
                 .orElse(""));
         dir.fetch(METRICS);

@@ -34,7 +34,8 @@ import org.lomospark.trainer.recipe.Settings;
  * System.out.println(c.render());   // secrets shown as ****
  * </pre>
  */
-public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long failOnceAtStep, Evaluate evaluate,
+public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long failOnceAtStep, int evalEvery,
+                             Evaluate evaluate,
                              Generate generate, Map<String, String> hadoop, Map<String, String> spark,
                              Config source) {
     private static final String ROOT = "lomo";
@@ -206,8 +207,14 @@ public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long
         Config g = c.getConfig("generate");
         Generate generate = new Generate(g.getStringList("prompts"), g.getInt("max-new-tokens"),
                 g.getDouble("temperature"), g.getDouble("top-p"), g.getLong("seed"), g.getBoolean("chat-template"));
+        int evalEvery = c.getInt("train.eval-every");
+        if (evalEvery < 0 || (evalEvery > 0 && !evaluate.split().equals("val"))) {
+            throw new IllegalArgumentException("train.eval-every " + evalEvery + " (" + c.getValue(
+                    "train.eval-every").origin().description() + ") must be 0, or a step count with evaluate.split"
+                    + " val (the labeled split; it is " + evaluate.split() + ")");
+        }
         return new PipelineConfig(c.getString("run-dir"), prepare, recipe, c.getLong("train.fail-once-at-step"),
-                evaluate, generate, flat(c, "hadoop"), flat(c, "spark"), all);
+                evalEvery, evaluate, generate, flat(c, "hadoop"), flat(c, "spark"), all);
     }
 
     /** {@code block.device} must be cpu or cuda and {@code block.dtype} f32, bf16 or f16. */

@@ -23,6 +23,15 @@ public final class EvalCandidates {
                 .toList();
     }
 
+    /**
+     * The rows of one split's gold answers (each question's right candidate), {@link #candidate(Row)}'s columns,
+     * ordered: what a validation loss is measured on. Empty on an unlabeled split.
+     */
+    public static List<Row> goldRows(Dataset<Row> eval, String split) {
+        return columns(eval.where(eval.col("split").equalTo(split).and(eval.col("candidate").equalTo(
+                eval.col("gold")))).orderBy("task", "group", "candidate")).collectAsList();
+    }
+
     /** The columns {@link #candidate(Row)} reads, in its order. */
     static Dataset<Row> columns(Dataset<Row> eval) {
         return eval.select("task", "group", "candidate", "gold", "tokens", "answer_start", "question", "label",
@@ -30,7 +39,7 @@ public final class EvalCandidates {
     }
 
     /** One row of {@link #columns}. */
-    static Candidate candidate(Row r) {
+    public static Candidate candidate(Row r) {
         List<Integer> tokens = r.getList(4);
         return new Candidate(r.getString(0), r.getString(1), r.getInt(2), r.getInt(3),
                 tokens.stream().mapToInt(Integer::intValue).toArray(), r.getInt(5), r.getString(6), r.getString(7),

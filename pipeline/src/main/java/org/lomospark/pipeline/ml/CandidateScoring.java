@@ -7,7 +7,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.prompt.TextPairs;
@@ -87,13 +86,8 @@ final class CandidateScoring implements FlatMapFunction<Iterator<Row>, Row> {
                     best = k;
                 }
             }
-            Object[] values = new Object[r.size() + 2];
-            for (int j = 0; j < r.size(); j++) {
-                values[j] = r.get(j);
-            }
-            values[r.size()] = mine; // Spark's row converter takes a primitive array as an array<double>
-            values[r.size() + 1] = best;
-            out.add(RowFactory.create(values));
+            // Spark's row converter takes a primitive array as an array<double>
+            out.add(LomoParams.appended(r, mine, best));
         }
         return out.iterator();
     }

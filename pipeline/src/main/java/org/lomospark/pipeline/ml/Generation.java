@@ -9,7 +9,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.lomospark.datasets.instruct.ChatExamples;
 import org.lomospark.datasets.instruct.ChatTemplate;
 import org.lomospark.datasets.prepare.TokenizerSpec;
@@ -100,13 +99,7 @@ final class Generation implements FlatMapFunction<Iterator<Row>, Row> {
             if (ids.length > 0 && ids[ids.length - 1] == t.eos()) {
                 ids = Arrays.copyOf(ids, ids.length - 1);
             }
-            Row r = rows.get(i);
-            Object[] values = new Object[r.size() + 1];
-            for (int j = 0; j < r.size(); j++) {
-                values[j] = r.get(j);
-            }
-            values[r.size()] = t.decode(ids);
-            out.add(RowFactory.create(values));
+            out.add(LomoParams.appended(rows.get(i), t.decode(ids)));
         }
         return out.iterator();
     }

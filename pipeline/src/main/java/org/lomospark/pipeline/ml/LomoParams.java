@@ -82,6 +82,16 @@ final class LomoParams {
                         org.apache.spark.sql.types.Metadata.empty()));
     }
 
+    /** {@code r}'s values followed by {@code added}: a row with the output columns appended. */
+    static org.apache.spark.sql.Row appended(org.apache.spark.sql.Row r, Object... added) {
+        Object[] values = new Object[r.size() + added.length];
+        for (int j = 0; j < r.size(); j++) {
+            values[j] = r.get(j);
+        }
+        System.arraycopy(added, 0, values, r.size(), added.length);
+        return org.apache.spark.sql.RowFactory.create(values);
+    }
+
     static ArrayType stringArray() {
         return DataTypes.createArrayType(DataTypes.StringType);
     }

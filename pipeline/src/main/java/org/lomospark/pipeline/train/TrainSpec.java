@@ -15,9 +15,10 @@ import org.lomospark.trainer.recipe.Recipe;
  * @param checkpoints where the run's checkpoints go (any Hadoop path) and where a retry resumes from
  * @param padId the tokenizer's pad id (right padding carries no loss)
  * @param failOnceAtStep 0, or a step at which the stage's first attempt fails on its last rank: a resume drill
+ * @param heldOut where a validation loss is measured and how often, or null for none
  */
-public record TrainSpec(Recipe recipe, String checkpoints, int padId, long failOnceAtStep, HadoopSettings hadoop)
-        implements Serializable {
+public record TrainSpec(Recipe recipe, String checkpoints, int padId, long failOnceAtStep, HadoopSettings hadoop,
+                        HeldOutLoss.Spec heldOut) implements Serializable {
     private static final long serialVersionUID = 2L;
 
     public TrainSpec {
@@ -41,9 +42,20 @@ public record TrainSpec(Recipe recipe, String checkpoints, int padId, long failO
         }
     }
 
-    /** Without the resume drill. */
+    /** Without the resume drill and without a validation loss. */
     public TrainSpec(Recipe recipe, String checkpoints, int padId, HadoopSettings hadoop) {
-        this(recipe, checkpoints, padId, 0, hadoop);
+        this(recipe, checkpoints, padId, 0, hadoop, null);
+    }
+
+    /** Without a validation loss. */
+    public TrainSpec(Recipe recipe, String checkpoints, int padId, long failOnceAtStep, HadoopSettings hadoop) {
+        this(recipe, checkpoints, padId, failOnceAtStep, hadoop, null);
+    }
+
+    /** With the validation loss of a prepared output's eval table every {@code every} steps. */
+    public TrainSpec withHeldOut(String evalTable, String split, int every, int batch) {
+        return new TrainSpec(recipe, checkpoints, padId, failOnceAtStep, hadoop,
+                new HeldOutLoss.Spec(evalTable, split, every, batch));
     }
 
     /** The prepared output the ranks read. */

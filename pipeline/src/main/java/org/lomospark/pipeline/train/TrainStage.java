@@ -9,7 +9,10 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
 import org.lomospark.pipeline.data.ShardTokenSource;
+import org.lomospark.pipeline.eval.EvalCandidates;
 import org.lomospark.trainer.recipe.Recipe;
 
 /**
@@ -39,7 +42,19 @@ public final class TrainStage {
                 recipe.hyper().schedule().settingName(), recipe.runtime().strategy().settingName(),
                 recipe.runtime().device(), recipe.runtime().dtype());
         try (Progress progress = Progress.start(driverHost, recipe.hyper().steps(), out, metrics, Duration.ofSeconds(5))) {
-            TrainTask task = new TrainTask(spec, progress.address());
+            Broadcast<List<Row>> heldOut = null;
+            if (spec.heldOut() != null) {
+                // the gold answers travel to every task once; each replica scores its share
+                List<Row> gold = EvalCandidates.goldRows(spark.read().parquet(spec.heldOut().table()),
+                        spec.heldOut().split());
+                if (gold.isEmpty()) {
+                    throw new IllegalArgumentException(spec.heldOut().table() + " has no gold answers in split "
+                            + spec.heldOut().split() + " to measure a validation loss on (eval-every "
+                            + spec.heldOut().every() + "): prepare a labeled split, or set eval-every = 0");
+                }
+                heldOut = jsc.broadcast(new ArrayList<>(gold));
+            }
+            TrainTask task = new TrainTask(spec, progress.address(), heldOut);
             // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
             // stage is aborted): the shuffle after it makes the training stage one.
             List<TrainTask.Result> results = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(),

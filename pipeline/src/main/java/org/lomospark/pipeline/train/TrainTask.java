@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.trainer.data.Batch;
@@ -31,10 +33,13 @@ final class TrainTask implements Serializable {
     private static final long serialVersionUID = 1L;
     private final TrainSpec spec;
     private final String progress;
+    private final Broadcast<List<Row>> heldOut;
 
-    TrainTask(TrainSpec spec, String progress) {
+    /** @param heldOut the gold answers of {@link TrainSpec#heldOut()}, null for no validation loss */
+    TrainTask(TrainSpec spec, String progress, Broadcast<List<Row>> heldOut) {
         this.spec = spec;
         this.progress = progress;
+        this.heldOut = heldOut;
     }
 
     /** What a rank reports back to the driver: @param device where the rank ran ({@code cpu}, {@code cuda:1}); {@code executor} the Spark executor's id */
@@ -67,6 +72,9 @@ final class TrainTask implements Serializable {
             // progress goes to the driver (Progress), not to the executor's stdout
             TrainLoop loop = parts.loop(faults(shards, mesh), checkpoints, null, Integer.MAX_VALUE,
                     new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+            if (heldOut != null) {
+                loop.validate(new HeldOutLoss(spec.heldOut(), heldOut.value(), mesh, d.dp(), spec.padId()));
+            }
             try (Progress.Reporter reporter = mesh.rank() == 0 && progress != null
                     ? Progress.Reporter.connect(progress) : null) {
                 if (reporter != null) {

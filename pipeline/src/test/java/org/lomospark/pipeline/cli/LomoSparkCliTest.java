@@ -31,7 +31,7 @@ class LomoSparkCliTest {
     @Test
     void eachStageAloneThenRunSkipsWhatIsDone() throws Exception {
         Path runDir = dir.resolve("run");
-        PipelineConfig c = config("run-dir=" + runDir);
+        PipelineConfig c = config("run-dir=" + runDir, "train.eval-every=10");
         SparkSession spark = LocalSpark.builder("LomoSparkCliTest", "local[2,4]").getOrCreate();
         try {
             String prepared = execute(spark, "prepare", c);
@@ -46,7 +46,12 @@ class LomoSparkCliTest {
 
             String trained = execute(spark, "train", c);
             assertTrue(trained.contains("step 20/20"), trained);
-            assertEquals(20, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());
+            List<String> steps = Files.readAllLines(runDir.resolve("metrics.jsonl"));
+            assertEquals(20, steps.size());
+            // the validation loss at steps 10 and 20 only
+            for (int i = 0; i < 20; i++) {
+                assertEquals(i == 9 || i == 19, steps.get(i).contains("\"val_loss\":"), steps.get(i));
+            }
             assertTrue(Files.size(runDir.resolve("loss.png")) > 0);
             execute(spark, "export", c);
             assertTrue(Files.exists(runDir.resolve("model/config.json")));

@@ -31,7 +31,7 @@ public final class Settings {
     /** The embedded defaults, a classpath resource (from conf/ in the source tree). */
     public static final String DEFAULTS = "lomo-spark-defaults.conf";
     /** Settings of the {@code train} block that are not the recipe's: the pipeline's resume drill. */
-    public static final Set<String> PIPELINE_ONLY = Set.of("fail-once-at-step");
+    public static final Set<String> PIPELINE_ONLY = Set.of("fail-once-at-step", "eval-every");
     private static final String MODEL = "lomo.model";
     private static final String TRAIN = "lomo.train";
     /** The {@code model} block's keys by their flat names: {@code model} is the preset. */
