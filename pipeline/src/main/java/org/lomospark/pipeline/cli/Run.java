@@ -140,10 +140,7 @@ public final class Run {
     public static EvalReport evaluate(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
         Configuration conf = conf(spark);
         RunDir dir = RunDir.open(c.runDir(), conf);
-        if (!dir.exists(MODEL + "/config.json")) {
-            throw new IllegalStateException("nothing to evaluate: " + dir.path(MODEL) + " has no config.json (run"
-                    + " export first)");
-        }
+        requireModel(dir, "evaluate");
         PipelineConfig.Evaluate e = c.evaluate();
         out.printf("[evaluate] %s on the %s split (%s, %s)%n", dir.path(MODEL), e.split(), e.device(), e.dtype());
         EvalReport report = EvaluateStage.run(spark, dir.path(MODEL), dir.path(PREPARED), e.split(),
@@ -170,10 +167,7 @@ public final class Run {
     public static List<String> generate(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
         Configuration conf = conf(spark);
         RunDir dir = RunDir.open(c.runDir(), conf);
-        if (!dir.exists(MODEL + "/config.json")) {
-            throw new IllegalStateException("nothing to generate with: " + dir.path(MODEL) + " has no config.json"
-                    + " (run export first)");
-        }
+        requireModel(dir, "generate with");
         PipelineConfig.Generate g = c.generate();
         if (g.prompts().isEmpty()) {
             throw new IllegalArgumentException("generate.prompts is empty: give the prompts to continue, e.g."
@@ -206,6 +200,14 @@ public final class Run {
         Files.writeString(dir.local("generated.jsonl"), lines.toString());
         dir.publish("generated.jsonl");
         return answers;
+    }
+
+    /** The exported model must be there: {@code what} needs it. */
+    private static void requireModel(RunDir dir, String what) throws IOException {
+        if (!dir.exists(MODEL + "/config.json")) {
+            throw new IllegalStateException("nothing to " + what + ": " + dir.path(MODEL) + " has no config.json"
+                    + " (run export first)");
+        }
     }
 
     private static Configuration conf(SparkSession spark) {

@@ -74,14 +74,7 @@ public final class CheckpointEvaluation {
         private List<Prediction> score(Mesh mesh, Distributed d, Placement placement) throws IOException {
             RuntimeParams runtime = spec.recipe().runtime();
             Threads.set(runtime.threads() > 0 ? runtime.threads() : BarrierTaskContext.get().cpus());
-            List<Candidate> mine = new ArrayList<>();
-            for (Row r : rows.value()) {
-                Candidate c = EvalCandidates.candidate(r);
-                // whole questions per replica, the same on every tensor-parallel rank of it
-                if (Math.floorMod((c.task() + "/" + c.group()).hashCode(), mesh.dp()) == mesh.dpRank()) {
-                    mine.add(c);
-                }
-            }
+            List<Candidate> mine = new ArrayList<>(EvalCandidates.ofReplica(rows.value(), mesh));
             mine.sort(Comparator.comparing(Candidate::task).thenComparing(Candidate::group)
                     .thenComparingInt(Candidate::candidate));
             // native memory: BarrierRendezvous's scope, which outlives the groups. The random values are replaced

@@ -38,6 +38,21 @@ public final class EvalCandidates {
                 "gold_labels");
     }
 
+    /**
+     * The candidates of {@code rows} ({@link #columns}) that data-parallel replica {@code mesh.dpRank()} scores:
+     * whole questions, split over the replicas by a hash of task and group, the same on every tensor-parallel rank.
+     */
+    public static List<Candidate> ofReplica(List<Row> rows, org.lomospark.trainer.dist.Mesh mesh) {
+        List<Candidate> mine = new java.util.ArrayList<>();
+        for (Row r : rows) {
+            Candidate c = candidate(r);
+            if (Math.floorMod((c.task() + "/" + c.group()).hashCode(), mesh.dp()) == mesh.dpRank()) {
+                mine.add(c);
+            }
+        }
+        return mine;
+    }
+
     /** One row of {@link #columns}. */
     public static Candidate candidate(Row r) {
         List<Integer> tokens = r.getList(4);

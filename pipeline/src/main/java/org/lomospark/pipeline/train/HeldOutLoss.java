@@ -1,7 +1,6 @@
 package org.lomospark.pipeline.train;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.lomospark.datasets.prompt.Candidate;
@@ -49,13 +48,7 @@ final class HeldOutLoss implements Validation {
         this.batch = spec.batch();
         this.padId = padId;
         this.dataParallel = dataParallel;
-        this.mine = new ArrayList<>();
-        for (Row r : rows) {
-            Candidate c = EvalCandidates.candidate(r);
-            if (Math.floorMod((c.task() + "/" + c.group()).hashCode(), mesh.dp()) == mesh.dpRank()) {
-                mine.add(c);
-            }
-        }
+        this.mine = EvalCandidates.ofReplica(rows, mesh);
     }
 
     @Override
