@@ -77,14 +77,8 @@ public record HyperParams(Optimizer optimizer, double lr, Schedule schedule, lon
         return new Builder();
     }
 
-    /** A builder holding these values, to change some of them. */
-    public Builder toBuilder() {
-        return builder().optimizer(optimizer).lr(lr).schedule(schedule).warmup(warmup).minLr(minLr).steps(steps)
-                .microBatches(microBatches).clipNorm(clipNorm).clipValue(clipValue).weightDecay(weightDecay)
-                .seed(seed);
-    }
 
-    /** Every field by name; {@link Builder#build()} checks them. Start from the defaults ({@link Settings#defaults}) with {@link #toBuilder()}. */
+    /** Every field by name; {@link Builder#build()} checks them. */
     public static final class Builder {
         private Optimizer optimizer;
         private double lr;

@@ -9,7 +9,7 @@ import java.io.Serializable;
  * turns a recipe into the model, optimizer, fused step, schedule and loop.
  *
  * <pre>{@code
- * Recipe r = Settings.defaults("synthetic", 64).withHyper(h -> h.optimizer(HyperParams.Optimizer.ADALOMO).steps(100));
+ * Recipe r = Settings.named(Map.of("optimizer", "adalomo", "steps", "100"), n -> "--" + n, "synthetic", 64);
  * }</pre>
  */
 public record Recipe(BaseModel model, HyperParams hyper, RuntimeParams runtime, DataLayout data)
@@ -34,23 +34,8 @@ public record Recipe(BaseModel model, HyperParams hyper, RuntimeParams runtime, 
         }
     }
 
-    /** This recipe with some hyper-parameters changed. */
-    public Recipe withHyper(java.util.function.UnaryOperator<HyperParams.Builder> change) {
-        return new Recipe(model, change.apply(hyper.toBuilder()).build(), runtime, data);
-    }
-
-    /** This recipe with some runtime settings changed. */
-    public Recipe withRuntime(java.util.function.UnaryOperator<RuntimeParams.Builder> change) {
-        return new Recipe(model, hyper, change.apply(runtime.toBuilder()).build(), data);
-    }
-
     /** This recipe over other data. */
     public Recipe withData(DataLayout other) {
         return new Recipe(model, hyper, runtime, other);
-    }
-
-    /** This recipe for another model. */
-    public Recipe withModel(BaseModel other) {
-        return new Recipe(other, hyper, runtime, data);
     }
 }

@@ -80,13 +80,6 @@ public record RuntimeParams(String device, String dtype, Strategy strategy, bool
         return new Builder();
     }
 
-    /** A builder holding these values, to change some of them. */
-    public Builder toBuilder() {
-        return builder().device(device).dtype(dtype).strategy(strategy).offload(offload).initOnCpu(initOnCpu)
-                .threads(threads).dp(dp).tp(tp).saveEvery(saveEvery).keepLast(keepLast)
-                .rendezvousTimeout(rendezvousTimeout);
-    }
-
     /** Every field by name; {@link Builder#build()} checks them. */
     public static final class Builder {
         private String device;

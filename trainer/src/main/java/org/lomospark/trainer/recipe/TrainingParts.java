@@ -160,10 +160,6 @@ public final class TrainingParts implements AutoCloseable {
                 h.microBatches(), logEvery, recipe.runtime().saveEvery(), checkpoints, metrics), out);
     }
 
-    public Recipe recipe() {
-        return recipe;
-    }
-
     public LlamaConfig config() {
         return config;
     }
@@ -174,11 +170,6 @@ public final class TrainingParts implements AutoCloseable {
 
     public TrainStep step() {
         return step;
-    }
-
-    /** The fused optimizer, null for a baseline. */
-    public FusedOptimizer fused() {
-        return fused;
     }
 
     public LrSchedule schedule() {
