@@ -25,7 +25,7 @@ import org.lomospark.pipeline.ml.LomoModel;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.store.ModelDirectory;
-import org.lomospark.pipeline.train.LossCurve;
+import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
@@ -47,7 +47,6 @@ public final class Run {
     private static final String PREPARED = "prepared";
     private static final String CHECKPOINTS = "checkpoints";
     private static final String MODEL = "model";
-    private static final String METRICS = "metrics.jsonl";
 
     private Run() {}
 
@@ -108,13 +107,7 @@ public final class Run {
         }
         out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")
                 .orElse(""));
-        dir.fetch(METRICS);
-        TrainStage.Outcome o = TrainStage.run(spark, spec, out, dir.local(METRICS));
-        LossCurve.write(dir.local(METRICS), dir.local("loss.png"));
-        dir.publish(METRICS);
-        dir.publish("loss.png");
-        out.printf("        loss curve %s%n", dir.path("loss.png"));
-        return o.lastStep();
+        return TrainStage.runInto(dir, spark, spec, out).lastStep();
     }
 
     /**

@@ -26,6 +26,7 @@ import org.lomospark.datasets.tokenize.Tokenizer;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.engine.ShardedCheckpoints;
@@ -56,9 +57,11 @@ import org.lomospark.trainer.tensor.TorchLoader;
  * stage, one Spark barrier stage of {@code dp x tp} tasks ({@link TrainStage}) on the recipe's device and dtype;
  * exports the last checkpoint as a Hugging Face directory. The training settings are the recipe's, one Param per
  * setting of the pipeline's {@code train} and {@code model} blocks, named in camelCase ({@code micro-batches} is
- * {@code microBatches}) and documented and defaulted where those are (the embedded defaults file). Everything goes under {@code checkpointDir} (any Hadoop path): {@code data/},
- * {@code checkpoints/}, {@code model/step-N/}. Fitting again with the same data and {@code checkpointDir}
- * resumes from the last committed checkpoint; with more {@code steps}, it trains on from there.
+ * {@code microBatches}) and documented and defaulted where those are (the embedded defaults file). Everything
+ * goes under {@code checkpointDir} (any Hadoop path): {@code data/}, {@code checkpoints/}, {@code model/step-N/},
+ * and the loss curve as the pipeline's run writes it ({@code metrics.jsonl}, {@code loss.png}). Fitting again
+ * with the same data and {@code checkpointDir} resumes from the last committed checkpoint; with more
+ * {@code steps}, it trains on from there.
  */
 public final class LomoFineTuner extends Estimator<LomoModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
@@ -662,8 +665,8 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
         Recipe r = checked.withData(new DataLayout(run.data(), checked.data().batch(), data.longestRow() - 1));
         long steps = r.hyper().steps();
         if (done.isEmpty() || done.get() < steps) {
-            TrainStage.run(spark, new TrainSpec(r, run.checkpoints(), t.pad(), HadoopSettings.of(conf)), System.out,
-                    null);
+            TrainStage.runInto(RunDir.open(root, conf), spark, new TrainSpec(r, run.checkpoints(), t.pad(),
+                    HadoopSettings.of(conf)), System.out);
         }
         String hfTokenizer = LomoParams.BYTE_TOKENIZER.equals(getTokenizer()) ? null : getTokenizer();
         String location = ModelDirectory.export(store, steps, run.model(steps), hfTokenizer, conf);

@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.pipeline.store.RunDir;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.lomospark.pipeline.data.ShardTokenSource;
@@ -26,10 +27,30 @@ import org.lomospark.trainer.recipe.Recipe;
  * </pre>
  */
 public final class TrainStage {
+    /** One JSON line per step ({@link org.lomospark.trainer.engine.TrainLoop}'s) and its plot, in the run's directory. */
+    public static final String METRICS = "metrics.jsonl";
+    public static final String LOSS_PLOT = "loss.png";
+
     private TrainStage() {}
 
     /** @param lastStep the newest committed step when the stage ended; {@code lastLoss} that step's loss */
     public record Outcome(long lastStep, double lastLoss, List<TrainTask.Result> ranks) {}
+
+    /**
+     * {@link #run} with the run's loss curve in {@code dir}: its {@code metrics.jsonl} (continued where an earlier
+     * attempt left it) and {@code loss.png}, copied there when {@code dir} is not local. The pipeline's train stage
+     * and the fine-tuner's fit both train this way.
+     */
+    public static Outcome runInto(RunDir dir, SparkSession spark, TrainSpec spec, PrintStream out)
+            throws IOException {
+        dir.fetch(METRICS);
+        Outcome o = run(spark, spec, out, dir.local(METRICS));
+        LossCurve.write(dir.local(METRICS), dir.local(LOSS_PLOT));
+        dir.publish(METRICS);
+        dir.publish(LOSS_PLOT);
+        out.printf("        loss curve %s%n", dir.path(LOSS_PLOT));
+        return o;
+    }
 
     public static Outcome run(SparkSession spark, TrainSpec spec, PrintStream out, Path metrics) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

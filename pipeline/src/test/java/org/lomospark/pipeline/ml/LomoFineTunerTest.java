@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +114,16 @@ class LomoFineTunerTest {
         assertSame(tuner, model.parent());
         assertEquals(tuner.uid(), model.uid());
         assertEquals("byte", model.getTokenizer());
+    }
+
+    @Test
+    void theFitLeavesItsLossCurveInTheCheckpointDir() throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve("run").resolve("metrics.jsonl"));
+        assertEquals(STEPS, lines.size());
+        for (int k = 0; k < lines.size(); k++) {
+            assertTrue(lines.get(k).startsWith("{\"step\":" + (k + 1) + ",\"loss\":"), lines.get(k));
+        }
+        assertTrue(Files.size(dir.resolve("run").resolve("loss.png")) > 0);
     }
 
     @Test

@@ -17,11 +17,17 @@ import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.optim.DynamicLossScaler;
 import org.lomospark.trainer.optim.FusedOptimizer;
 import org.lomospark.trainer.optim.LrSchedule;
+import org.lomospark.trainer.tensor.Cuda;
 
 /**
  * The training recipe, top to bottom: resume from the newest checkpoint if there is one, then for each step take
  * the next micro-batches, run the step, report, and checkpoint every {@code saveEvery} steps and at the end.
  * It receives built parts; wiring them from settings is the caller's job.
+ *
+ * <p>Each step's metrics line: {@code step}, {@code loss}, {@code lr}, {@code tokens}, {@code skipped} (fp16
+ * overflow), {@code grad_norm}, {@code loss_scale}, {@code elapsed_s}, {@code val_loss} at validation steps and, on a
+ * GPU, {@code gpu_peak_gib}: the most memory live tensors held during that step (weights included; the caching
+ * allocator's peak allocated bytes, the figure the benchmarks report).
  */
 public final class TrainLoop {
     /**
@@ -107,14 +113,21 @@ public final class TrainLoop {
         long tokensSinceLog = 0;
         long lastLog = started;
         lastValLoss = Double.NaN;
+        boolean cuda = model.placement().isCuda();
         while (step < plan.steps()) {
             step++;
             List<Batch> batches = new ArrayList<>();
             try {
+                if (cuda) {
+                    Cuda.resetPeak(model.placement());
+                }
                 for (int m = 0; m < plan.microBatches(); m++) {
                     batches.add(data.batch(position++));
                 }
                 StepResult r = trainStep.step(batches, step, schedule.lr(step));
+                // read before validation, whose activations are not the step's
+                String peak = cuda ? String.format(Locale.ROOT, ",\"gpu_peak_gib\":%.3f",
+                        Cuda.peakAllocatedBytes(model.placement()) / (double) (1L << 30)) : "";
                 results.add(r);
                 tokensSinceLog += r.tokens();
                 // after the update: the held-out loss of the weights this step leaves
@@ -122,11 +135,11 @@ public final class TrainLoop {
                         ? validation.loss(model) : Double.NaN;
                 lastValLoss = valLoss;
                 String line = String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6f,\"lr\":%.6g,\"tokens\":%d,"
-                        + "\"skipped\":%b,\"grad_norm\":%s,\"loss_scale\":%.1f,\"elapsed_s\":%.3f%s}", step, r.loss(),
+                        + "\"skipped\":%b,\"grad_norm\":%s,\"loss_scale\":%.1f,\"elapsed_s\":%.3f%s%s}", step, r.loss(),
                         schedule.lr(step), r.tokens(), r.skipped(),
                         Double.isNaN(r.gradNorm()) ? "null" : String.format(Locale.ROOT, "%.6g", r.gradNorm()),
                         r.lossScale(), (System.nanoTime() - started) / 1e9,
-                        Double.isNaN(valLoss) ? "" : String.format(Locale.ROOT, ",\"val_loss\":%.6f", valLoss));
+                        Double.isNaN(valLoss) ? "" : String.format(Locale.ROOT, ",\"val_loss\":%.6f", valLoss), peak);
                 if (metrics != null) {
                     metrics.println(line);
                 }

@@ -1,4 +1,4 @@
-package org.lomospark.pipeline.cli;
+package org.lomospark.pipeline.store;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,12 +7,12 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
- * A run's directory on any Hadoop filesystem. Spark jobs write straight into it (the export too, through
- * {@link org.lomospark.pipeline.store.ModelDirectory}); what the driver writes itself (the bundled input,
- * metrics.jsonl, loss.png, eval.json) is made in a local directory first and, when the run directory is not local,
- * copied to it.
+ * A run's directory on any Hadoop filesystem: the pipeline's run directory, or a fine-tuner's checkpointDir.
+ * Spark jobs write straight into it (the export too, through {@link ModelDirectory}); what the driver writes
+ * itself (the bundled input, metrics.jsonl, loss.png, eval.json) is made in a local directory first and, when
+ * the run directory is not local, copied to it.
  */
-final class RunDir {
+public final class RunDir {
     private final String root;
     private final FileSystem fs;
     private final Path local;
@@ -23,7 +23,7 @@ final class RunDir {
         this.local = local;
     }
 
-    static RunDir open(String root, Configuration conf) throws IOException {
+    public static RunDir open(String root, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root);
         FileSystem fs = p.getFileSystem(conf);
         String qualified = fs.makeQualified(p).toString();
@@ -35,25 +35,25 @@ final class RunDir {
     }
 
     /** {@code child} in the run directory, as a Hadoop path string. */
-    String path(String child) {
+    public String path(String child) {
         return root + "/" + child;
     }
 
-    boolean exists(String child) throws IOException {
+    public boolean exists(String child) throws IOException {
         return fs.exists(new org.apache.hadoop.fs.Path(path(child)));
     }
 
-    boolean isLocal() {
+    public boolean isLocal() {
         return "file".equals(fs.getScheme());
     }
 
     /** Where the driver writes {@code child} before {@link #publish}: the run directory itself when it is local. */
-    Path local(String child) {
+    public Path local(String child) {
         return local.resolve(child);
     }
 
     /** Copies the driver's {@code child} (a file or a directory) into a non-local run directory. */
-    void publish(String child) throws IOException {
+    public void publish(String child) throws IOException {
         if (!isLocal()) {
             fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local(child).toUri()),
                     new org.apache.hadoop.fs.Path(path(child)));
@@ -61,7 +61,7 @@ final class RunDir {
     }
 
     /** Brings {@code child} from a non-local run directory to the driver's copy, if it is there. */
-    void fetch(String child) throws IOException {
+    public void fetch(String child) throws IOException {
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(path(child));
         if (!isLocal() && fs.exists(remote)) {
             fs.copyToLocalFile(false, remote, new org.apache.hadoop.fs.Path(local(child).toUri()), true);
