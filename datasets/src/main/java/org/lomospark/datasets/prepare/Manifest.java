@@ -81,7 +81,7 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
     public record Shard(String file, long examples, long tokens) implements java.io.Serializable {}
 
     /**
-     * The manifest of trainer shards that some other producer wrote with {@link TrainShardWriter#writeExamples}
+     * The manifest of trainer shards that some other producer wrote with {@link TrainShardWriter#writeShard}
      * (the Spark ML fine-tuner's DataFrame rows): the same shard list the trainer reads from a prepare output, with
      * train counts only.
      */

@@ -7,9 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Iterator;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -34,10 +33,10 @@ import org.lomospark.datasets.prompt.TrainingExample;
  * by choosing enough shards ({@link PrepareJob}).
  *
  * <p>In a prepare job every train partition writes its own shard on the executor. Any other producer of
- * already-rendered examples (the Spark ML fine-tuner's DataFrame of prompts and answers) writes its shards with
- * {@link #writeExamples}:
+ * already-rendered examples (the Spark ML fine-tuner's DataFrame of prompts and answers) writes each shard in a
+ * task of its own with {@link #writeShard}:
  * <pre>
- * TrainShardWriter.writeExamples(fs, new Path(out, "shards"), examples, dp);   // then ShardTokenSource reads out
+ * Manifest.Shard entry = TrainShardWriter.writeShard(fs, new Path(out, TrainShard.DIR), shard, examples);
  * </pre>
  */
 public final class TrainShardWriter implements Closeable {
@@ -184,24 +183,17 @@ public final class TrainShardWriter implements Closeable {
     }
 
     /**
-     * Writes {@code examples}, in the order given, as shards {@code shard-00000.arrow} .. under {@code dir} (any
-     * Hadoop filesystem), example {@code i} to shard {@code i % shards}; one manifest entry per shard.
+     * Writes shard {@code shard} ({@code shard-NNNNN.arrow} under {@code dir}) from {@code examples} in their
+     * order, replacing one a failed attempt left; returns its manifest entry. A Spark task writes its shard so.
      */
-    public static List<Manifest.Shard> writeExamples(FileSystem fs, Path dir, List<TrainingExample> examples,
-                                                     int shards) throws IOException {
-        if (shards < 1) {
-            throw new IllegalArgumentException("shards " + shards + " must be at least 1");
-        }
-        List<Manifest.Shard> out = new ArrayList<>();
-        for (int s = 0; s < shards; s++) {
-            try (TrainShardWriter w = new TrainShardWriter(fs, new Path(dir, TrainShard.fileName(s)))) {
-                for (int i = s; i < examples.size(); i += shards) {
-                    TrainingExample e = examples.get(i);
-                    w.add(e.task(), e.id(), e.tokens(), e.lossMask());
-                }
-                out.add(w.finish());
+    public static Manifest.Shard writeShard(FileSystem fs, Path dir, int shard, Iterator<TrainingExample> examples)
+            throws IOException {
+        try (TrainShardWriter w = new TrainShardWriter(fs, new Path(dir, TrainShard.fileName(shard)))) {
+            while (examples.hasNext()) {
+                TrainingExample e = examples.next();
+                w.add(e.task(), e.id(), e.tokens(), e.lossMask());
             }
+            return w.finish();
         }
-        return out;
     }
 }
