@@ -1,5 +1,6 @@
 package org.lomospark.pipeline;
 
+import org.lomospark.trainer.checkpoint.CheckpointExport;
 import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.Recipe;
 import java.util.Map;
@@ -40,7 +41,6 @@ import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
-import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;

@@ -28,7 +28,7 @@ import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
-import org.lomospark.trainer.engine.ShardedCheckpoints;
+import org.lomospark.trainer.checkpoint.ShardedCheckpoints;
 import org.lomospark.trainer.recipe.DataLayout;
 import org.lomospark.trainer.recipe.Recipe;
 

@@ -1,5 +1,7 @@
 package org.lomospark.pipeline.train;
 
+import org.lomospark.trainer.checkpoint.CheckpointExport;
+import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.Recipe;
 import java.util.Map;
@@ -29,9 +31,7 @@ import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.pipeline.store.HadoopSettings;
-import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.io.HfCheckpoint;
-import org.lomospark.trainer.io.LocalCheckpointStore;
 import org.lomospark.trainer.io.SafetensorsFile;
 
 /** The barrier training stage on local[2]: two data-parallel ranks, checkpoints, and a retried stage. */

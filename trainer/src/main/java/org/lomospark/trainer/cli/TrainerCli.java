@@ -4,10 +4,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.lomospark.trainer.checkpoint.Checkpointer;
 import org.lomospark.trainer.engine.StepResult;
 import org.lomospark.trainer.recipe.Recipe;
 import org.lomospark.trainer.recipe.Settings;
-import org.lomospark.trainer.engine.Checkpointer;
 
 /**
  * The standalone trainer: {@code train} runs the LOMO loop on one device, {@code bench} measures step time and

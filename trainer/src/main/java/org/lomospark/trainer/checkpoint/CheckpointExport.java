@@ -1,4 +1,4 @@
-package org.lomospark.trainer.engine;
+package org.lomospark.trainer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.lomospark.trainer.io.CheckpointStore;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.tensor.Native;

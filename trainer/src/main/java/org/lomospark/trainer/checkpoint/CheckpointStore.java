@@ -1,4 +1,4 @@
-package org.lomospark.trainer.io;
+package org.lomospark.trainer.checkpoint;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.lomospark.trainer.engine;
+package org.lomospark.trainer.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;

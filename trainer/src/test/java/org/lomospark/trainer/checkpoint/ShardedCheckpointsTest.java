@@ -1,4 +1,4 @@
-package org.lomospark.trainer.engine;
+package org.lomospark.trainer.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +24,10 @@ import org.lomospark.trainer.data.SyntheticSequences;
 import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.dist.Mesh;
-import org.lomospark.trainer.io.LocalCheckpointStore;
+import org.lomospark.trainer.engine.BlockRecompute;
+import org.lomospark.trainer.engine.FusedStep;
+import org.lomospark.trainer.engine.StepResult;
+import org.lomospark.trainer.engine.TrainLoop;
 import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.optim.AdaLomo;

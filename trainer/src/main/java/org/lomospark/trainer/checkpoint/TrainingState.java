@@ -1,4 +1,4 @@
-package org.lomospark.trainer.engine;
+package org.lomospark.trainer.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

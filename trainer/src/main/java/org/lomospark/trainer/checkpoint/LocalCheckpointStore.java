@@ -1,4 +1,4 @@
-package org.lomospark.trainer.io;
+package org.lomospark.trainer.checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.lomospark.trainer.io.LocalFiles;
 
 /** A {@link CheckpointStore} in a local directory; each file is written under a temporary name and moved. */
 public final class LocalCheckpointStore implements CheckpointStore {

@@ -1,4 +1,4 @@
-package org.lomospark.trainer.engine;
+package org.lomospark.trainer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.dist.Mesh;
-import org.lomospark.trainer.io.CheckpointStore;
 import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.model.LlamaModel;
 import org.lomospark.trainer.model.Slice;
