@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
@@ -209,7 +209,7 @@ public final class PrepareBench {
             long cpu = processCpuNanos();
             long calledMs = System.currentTimeMillis(); // the scheduler's clock, for the gaps around its jobs
             long started = System.nanoTime();
-            Manifest m = PrepareJob.run(spark, spec);
+            Manifest m = PrepareStage.run(spark, spec);
             double s = seconds(started);
             long returnedMs = System.currentTimeMillis();
             cpu = processCpuNanos() - cpu;

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
+import org.lomospark.datasets.prepare.PrepareStage;
 
 /**
- * The job part of a {@link ScaleBench} case, in a JVM of its own: {@code PrepareJob.run} once, cold (a corpus
+ * The job part of a {@link ScaleBench} case, in a JVM of its own: {@code PrepareStage.run} once, cold (a corpus
  * takes minutes, so the JIT's warm-up is a small part, and a real run is cold too), timed from the call to its
  * return; the session's start and its executors' registration are not in the time. Writes the wall time, the
  * manifest's counts and the Spark stages it ran; a job that throws writes its outcome instead.
@@ -34,7 +34,7 @@ public final class ScaleJob {
             SparkPhases phases = SparkPhases.attach(spark);
             started = System.nanoTime();
             running = true;
-            Manifest m = PrepareJob.run(spark, c.spec(c.work().resolve("output")));
+            Manifest m = PrepareStage.run(spark, c.spec(c.work().resolve("output")));
             r.put("wall_s", ms((System.nanoTime() - started) / 1e9));
             r.put("tokens", m.totalTokens()).put("records", m.records()).put("bad", m.bad())
                     .put("train_rows", m.trainRows()).put("eval_rows", m.evalRows())

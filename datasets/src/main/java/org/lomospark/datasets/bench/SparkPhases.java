@@ -25,7 +25,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * <pre>
  * SparkPhases phases = SparkPhases.attach(spark);
  * phases.clear();
- * PrepareJob.run(spark, spec);
+ * PrepareStage.run(spark, spec);
  * SparkPhases.Recorded r = phases.drain();
  * </pre>
  */

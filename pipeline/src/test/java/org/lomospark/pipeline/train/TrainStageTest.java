@@ -1,5 +1,6 @@
 package org.lomospark.pipeline.train;
 
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.trainer.checkpoint.CheckpointExport;
 import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import org.lomospark.trainer.recipe.Settings;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.testing.LocalSpark;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
@@ -55,7 +55,7 @@ class TrainStageTest {
                 Files.copy(in, samples.resolve(task).resolve("train.jsonl"));
             }
         }
-        PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
+        PrepareStage.run(spark, PrepareSpec.builder(prepared.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), List.of(Split.TRAIN))
                 .maxLength(129).shards(2).build());
     }

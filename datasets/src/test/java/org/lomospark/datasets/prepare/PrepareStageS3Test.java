@@ -27,10 +27,10 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteLevelBpe;
 
 /**
- * PrepareJob with input and output on {@code s3a://}, against S3Proxy (in-memory jclouds store) in a child JVM
+ * PrepareStage with input and output on {@code s3a://}, against S3Proxy (in-memory jclouds store) in a child JVM
  * on 127.0.0.1; the same job on local files is the reference.
  */
-class PrepareJobS3Test {
+class PrepareStageS3Test {
     private static final List<SuperGlueTask> TASKS = List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE);
     private static final List<Split> SPLITS = List.of(Split.values());
     private static final String BUCKET = "lomo";
@@ -44,7 +44,7 @@ class PrepareJobS3Test {
     @BeforeAll
     static void start() throws Exception {
         server = S3ProxyServer.start(dir, BUCKET);
-        spark = server.configure(LocalSpark.builder("PrepareJobS3Test", "local[2]"))
+        spark = server.configure(LocalSpark.builder("PrepareStageS3Test", "local[2]"))
                 .getOrCreate();
         s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), spark.sparkContext().hadoopConfiguration());
         for (SuperGlueTask task : TASKS) {
@@ -72,7 +72,7 @@ class PrepareJobS3Test {
     }
 
     private static String samples() throws Exception {
-        return Path.of(PrepareJobS3Test.class.getResource("/samples/superglue").toURI()).toString();
+        return Path.of(PrepareStageS3Test.class.getResource("/samples/superglue").toURI()).toString();
     }
 
     private static org.apache.hadoop.fs.Path s3a(String key) {
@@ -115,8 +115,8 @@ class PrepareJobS3Test {
     void s3aInputAndOutputGiveWhatLocalFilesGive() throws Exception {
         String local = dir.resolve("local").toString();
         String out = s3a("prepared").toString();
-        Manifest expected = PrepareJob.run(spark, spec(samples(), local, TASKS));
-        Manifest m = PrepareJob.run(spark, spec(s3a("superglue").toString(), out, TASKS));
+        Manifest expected = PrepareStage.run(spark, spec(samples(), local, TASKS));
+        Manifest m = PrepareStage.run(spark, spec(s3a("superglue").toString(), out, TASKS));
 
         Manifest stored = Manifest.read(s3, s3a("prepared/" + Manifest.FILE_NAME));
         assertEquals(m, stored);
@@ -134,7 +134,7 @@ class PrepareJobS3Test {
 
         // a different spec would change the manifest: only the existing one coming back proves no work was done
         List<String> before = listing(out);
-        assertEquals(stored, PrepareJob.run(spark, spec(s3a("superglue").toString(), out,
+        assertEquals(stored, PrepareStage.run(spark, spec(s3a("superglue").toString(), out,
                 List.of(SuperGlueTask.RTE))));
         assertEquals(before, listing(out));
     }
@@ -145,15 +145,15 @@ class PrepareJobS3Test {
         for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
             s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(tokenizer.resolve(f).toUri()), s3a("tok/" + f));
         }
-        Path alpaca = Path.of(PrepareJobS3Test.class.getResource("/samples/instruct/alpaca.json").toURI());
+        Path alpaca = Path.of(PrepareStageS3Test.class.getResource("/samples/instruct/alpaca.json").toURI());
         s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(alpaca.toUri()), s3a("instruct/alpaca.json"));
 
         String local = dir.resolve("local-hf").toString();
         String out = s3a("prepared-hf").toString();
-        Manifest expected = PrepareJob.run(spark, PrepareSpec.builder(local)
+        Manifest expected = PrepareStage.run(spark, PrepareSpec.builder(local)
                 .instruct(new InstructInput("alpaca", alpaca.toString(), InstructInput.Format.ALPACA))
                 .tokenizer(TokenizerSpec.parse(tokenizer.toString())).pack(256).maxLength(256).build());
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out)
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(out)
                 .instruct(new InstructInput("alpaca", s3a("instruct/alpaca.json").toString(),
                         InstructInput.Format.ALPACA))
                 .tokenizer(TokenizerSpec.parse(s3a("tok").toString())).pack(256).maxLength(256).build());

@@ -48,11 +48,11 @@ import scala.runtime.AbstractFunction1;
  * is left alone unless {@link PrepareSpec#force()}; one without (an interrupted run) is refused unless forced.
  *
  * <pre>
- * Manifest m = PrepareJob.run(spark, PrepareSpec.builder("out/prepared")
+ * Manifest m = PrepareStage.run(spark, PrepareSpec.builder("out/prepared")
  *         .superGlue("data/superglue", List.of(SuperGlueTask.RTE), List.of(Split.values())).build());
  * </pre>
  */
-public final class PrepareJob {
+public final class PrepareStage {
     private static final int QUOTED_BAD_LINES = 5;
     /**
      * Tokens per trainer shard, at most by estimate: each shard is built in its task's memory (5 bytes a token:
@@ -68,7 +68,7 @@ public final class PrepareJob {
     /** A compressed file is counted as this many times its size. */
     private static final int COMPRESSION_RATIO = 4;
 
-    private PrepareJob() {}
+    private PrepareStage() {}
 
     public static Manifest run(SparkSession spark, PrepareSpec spec) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -319,7 +319,7 @@ public final class PrepareJob {
      * computed (nor their shuffle read).
      */
     private static JavaRDD<Out> part(JavaPairRDD<Layout.Key, Out> rdd, int from, int to) {
-        return partitions(rdd, from, to).mapPartitions(PrepareJob::sorted, true);
+        return partitions(rdd, from, to).mapPartitions(PrepareStage::sorted, true);
     }
 
     private static Iterator<Out> sorted(Iterator<Tuple2<Layout.Key, Out>> rows) {

@@ -32,7 +32,7 @@ import org.lomospark.datasets.superglue.SuperGlueTask;
  * End to end on local[2], loopback only: the shipped samples, reruns, a fixture with broken lines, and the trainer
  * shards (they share this Spark session).
  */
-class PrepareJobTest {
+class PrepareStageTest {
     private static final List<SuperGlueTask> TASKS = List.of(SuperGlueTask.BOOLQ, SuperGlueTask.COPA,
             SuperGlueTask.RTE);
     private static final List<Split> SPLITS = List.of(Split.values());
@@ -44,7 +44,7 @@ class PrepareJobTest {
 
     @BeforeAll
     static void startSpark() {
-        spark = LocalSpark.start("PrepareJobTest");
+        spark = LocalSpark.start("PrepareStageTest");
     }
 
     @AfterAll
@@ -53,7 +53,7 @@ class PrepareJobTest {
     }
 
     private static String samples() throws Exception {
-        return Path.of(PrepareJobTest.class.getResource("/samples/superglue").toURI()).toString();
+        return Path.of(PrepareStageTest.class.getResource("/samples/superglue").toURI()).toString();
     }
 
     private static PrepareSpec spec(String input, Path out, double maxBad, boolean force) {
@@ -76,7 +76,7 @@ class PrepareJobTest {
     @Test
     void samplesBecomeTrainEvalAndManifest() throws Exception {
         Path out = dir.resolve("prepared");
-        Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+        Manifest m = PrepareStage.run(spark, spec(samples(), out, 0.05, false));
 
         // Parquet reads every column back as nullable: compare names and types
         assertEquals("struct<task:string,id:string,tokens:array<int>,loss_mask:array<boolean>,length:int,"
@@ -126,8 +126,8 @@ class PrepareJobTest {
     void twoRunsWriteTheSameRows() throws Exception {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
-        assertEquals(PrepareJob.run(spark, spec(samples(), a, 0.05, false)),
-                PrepareJob.run(spark, spec(samples(), b, 0.05, false)));
+        assertEquals(PrepareStage.run(spark, spec(samples(), a, 0.05, false)),
+                PrepareStage.run(spark, spec(samples(), b, 0.05, false)));
         for (String t : List.of("train", "eval", "quarantine")) {
             assertEquals(sortedRows(a, t), sortedRows(b, t), t);
         }
@@ -140,7 +140,7 @@ class PrepareJobTest {
     @Test
     void eachShardHoldsTheRowsOfItsTrainPartInTheSameOrder() throws Exception {
         Path out = dir.resolve("prepared");
-        Manifest m = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+        Manifest m = PrepareStage.run(spark, spec(samples(), out, 0.05, false));
         int n = PrepareSpec.DEFAULT_SHARDS;
 
         assertEquals(List.of("shard-00000.arrow", "shard-00001.arrow", "shard-00002.arrow", "shard-00003.arrow"),
@@ -196,7 +196,7 @@ class PrepareJobTest {
     @Test
     void oneShardTakesEveryRowAndSurplusShardsAreEmpty() throws Exception {
         Path one = dir.resolve("one");
-        Manifest m = PrepareJob.run(spark, samplesTo(one, TASKS).shards(1).build());
+        Manifest m = PrepareStage.run(spark, samplesTo(one, TASKS).shards(1).build());
         assertEquals(List.of(new Manifest.Shard("shard-00000.arrow", 36, m.shards().get(0).tokens())), m.shards());
         try (TrainShard shard = TrainShard.open(one.resolve("shards/shard-00000.arrow"))) {
             assertEquals(36, shard.size());
@@ -204,7 +204,7 @@ class PrepareJobTest {
 
         // COPA alone has 12 train rows: 20 shards give 20 files, at least 8 of them empty, every row once
         Path many = dir.resolve("many");
-        m = PrepareJob.run(spark, samplesTo(many, List.of(SuperGlueTask.COPA)).shards(20).build());
+        m = PrepareStage.run(spark, samplesTo(many, List.of(SuperGlueTask.COPA)).shards(20).build());
         assertEquals(20, m.shards().size());
         assertEquals(12, m.shards().stream().mapToLong(Manifest.Shard::examples).sum());
         long empty = 0;
@@ -227,7 +227,7 @@ class PrepareJobTest {
         assertEquals("shards 0 must be at least 1", e.getMessage());
 
         Path out = dir.resolve("prepared");
-        PrepareJob.run(spark, samplesTo(out, List.of(SuperGlueTask.RTE)).shards(1).build());
+        PrepareStage.run(spark, samplesTo(out, List.of(SuperGlueTask.RTE)).shards(1).build());
         TrainShard shard = TrainShard.open(out.resolve("shards/shard-00000.arrow"));
         shard.close();
         shard.close();
@@ -238,13 +238,13 @@ class PrepareJobTest {
     @Test
     void rerunOverAFinishedOutputIsANoOp() throws Exception {
         Path out = dir.resolve("prepared");
-        Manifest first = PrepareJob.run(spark, spec(samples(), out, 0.05, false));
+        Manifest first = PrepareStage.run(spark, spec(samples(), out, 0.05, false));
         List<String> before = listing(out);
         long written = Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis();
 
         // a different spec would change the manifest: only the existing one coming back proves no work was done
         PrepareSpec other = samplesTo(out, List.of(SuperGlueTask.CB)).build();
-        assertEquals(first, PrepareJob.run(spark, other));
+        assertEquals(first, PrepareStage.run(spark, other));
         assertEquals(before, listing(out));
         assertEquals(written, Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis());
     }
@@ -253,7 +253,7 @@ class PrepareJobTest {
     void badLinesGoToQuarantineUnderTheLimit() throws Exception {
         Path input = brokenBoolQ();
         Path out = dir.resolve("prepared");
-        Manifest m = PrepareJob.run(spark, spec(input.toString(), out, 0.1, false));
+        Manifest m = PrepareStage.run(spark, spec(input.toString(), out, 0.1, false));
 
         assertEquals(2, m.bad());
         List<Row> bad = table(out, "quarantine").orderBy("line").collectAsList();
@@ -271,7 +271,7 @@ class PrepareJobTest {
         Path input = brokenBoolQ();
         Path out = dir.resolve("prepared");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> PrepareJob.run(spark, spec(input.toString(), out, 0.025, false)));
+                () -> PrepareStage.run(spark, spec(input.toString(), out, 0.025, false)));
 
         // 2 bad among 66 good lines: BoolQ 12 train + 6 val + 4 test, the same for COPA and RTE
         assertTrue(e.getMessage().contains("bad fraction 0.0294 (2 quarantined of 68 lines)"), e::getMessage);
