@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;

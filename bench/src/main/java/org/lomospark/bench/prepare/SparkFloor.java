@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
@@ -20,7 +20,7 @@ import org.lomospark.datasets.tokenize.ByteTokenizer;
  * on the same cores, the yardstick of {@code job_vs_floor}.
  *
  * <pre>
- * java -Xmx2g ... org.lomospark.datasets.bench.SparkFloor &lt;the case's flags&gt; --result floor.json
+ * java -Xmx2g ... org.lomospark.bench.prepare.SparkFloor &lt;the case's flags&gt; --result floor.json
  * </pre>
  *
  * <p>Checks that it did the whole work: the ids it wrote are the file's bytes less one newline per line.

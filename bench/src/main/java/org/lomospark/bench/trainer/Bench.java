@@ -1,4 +1,4 @@
-package org.lomospark.trainer.cli;
+package org.lomospark.bench.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,20 +13,48 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.cli.Args;
+import org.lomospark.trainer.cli.Setup;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.tensor.Cuda;
 import org.lomospark.trainer.tensor.Placement;
 
 /**
- * Side-by-side step benchmarks. Each case runs in its own JVM, so the peak resident set of one case cannot
- * include another's: the parent only forks, collects and prints one JSON line per case.
+ * {@code lomo-trainer bench}: side-by-side step benchmarks. Each case runs in its own JVM, so the peak resident set
+ * of one case cannot include another's: the parent only forks, collects and prints one JSON line per case. The
+ * launchers ({@code bin/lomo-trainer}, the bundle's) run this main class, on the trainer's classpath plus this
+ * module's jar, when their first argument is {@code bench}; the forked cases run it again with {@code bench-case}.
+ *
+ * <pre>
+ * lomo-trainer bench --model 100m --seq 256 --batch 4 --cases lomo:block,lomo:hook,sgd:full,adamw:full
+ * </pre>
  */
-final class Bench {
+public final class Bench {
     private Bench() {}
+
+    /** {@code bench [options]} (the cases, forked) or {@code bench-case [options]} (one case, in this JVM). */
+    public static void main(String[] argv) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        try {
+            switch (argv.length == 0 ? "" : argv[0]) {
+                case "bench" -> run(argv, System.out);
+                case "bench-case" -> runCase(argv, System.out);
+                default -> {
+                    System.err.println("usage: lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full]"
+                            + " [--repeat N] [--warmup-steps N] [train keys]   (lomo-trainer help lists the train keys)");
+                    System.exit(2);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
 
     static Map<String, String> defaults() {
         Map<String, String> d = Setup.defaults(false);
@@ -55,7 +83,7 @@ final class Bench {
             a.with("optimizer", parts[0]).with("strategy", fullOrPlain ? "block" : parts[1]);
             List<String> cmd = new ArrayList<>(List.of(java));
             cmd.addAll(jvm);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerCli.class.getName(), "bench-case"));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Bench.class.getName(), "bench-case"));
             cmd.addAll(Arrays.asList(a.toArgv()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             // A fixed mmap threshold: glibc otherwise raises it as large blocks are freed and then keeps freed
@@ -87,21 +115,21 @@ final class Bench {
         int repeat = a.integer("repeat");
         a.with("steps", String.valueOf(warmup + repeat));
         try (Setup s = new Setup(a)) {
-            boolean cuda = s.placement.isCuda();
+            boolean cuda = s.placement().isCuda();
             if (cuda) {
-                Cuda.synchronize(s.placement);
-                Cuda.resetPeak(s.placement); // the weights stay in the peak, as in the reference's figure
+                Cuda.synchronize(s.placement());
+                Cuda.resetPeak(s.placement()); // the weights stay in the peak, as in the reference's figure
             }
             double[] seconds = new double[repeat];
             for (int i = 0; i < warmup + repeat; i++) {
                 List<Batch> batches = batches(s, a, i);
                 if (cuda) {
-                    Cuda.synchronize(s.placement); // host clock around device work: drain the queue first
+                    Cuda.synchronize(s.placement()); // host clock around device work: drain the queue first
                 }
                 long t0 = System.nanoTime();
-                s.parts.step().step(batches, i + 1, s.parts.schedule().lr(i + 1));
+                s.parts().step().step(batches, i + 1, s.parts().schedule().lr(i + 1));
                 if (cuda) {
-                    Cuda.synchronize(s.placement);
+                    Cuda.synchronize(s.placement());
                 }
                 long t1 = System.nanoTime();
                 batches.forEach(Batch::close);
@@ -114,38 +142,38 @@ final class Bench {
             ObjectNode phases = null;
             if (a.flag("profile")) {
                 int profiled = 2;
-                s.clock.switchOn();
+                s.clock().switchOn();
                 for (int i = 0; i < profiled; i++) {
                     List<Batch> batches = batches(s, a, warmup + repeat + i);
-                    s.parts.step().step(batches, warmup + repeat + i + 1, s.parts.schedule().lr(warmup + repeat));
+                    s.parts().step().step(batches, warmup + repeat + i + 1, s.parts().schedule().lr(warmup + repeat));
                     batches.forEach(Batch::close);
                 }
                 phases = new ObjectMapper().createObjectNode();
-                for (var e : new java.util.TreeMap<>(s.clock.totals()).entrySet()) {
+                for (var e : new java.util.TreeMap<>(s.clock().totals()).entrySet()) {
                     phases.put(e.getKey(), round(e.getValue() / profiled));
                 }
             }
             long tokens = (long) a.integer("batch") * a.integer("seq") * a.integer("micro-batches");
-            long params = s.parts.config().parameterCount();
+            long params = s.parts().config().parameterCount();
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("impl", "lomo-spark");
             j.put("model", a.get("model"));
             j.put("params", params);
-            j.put("dtype", s.placement.dtypeName());
-            j.put("strategy", s.parts.step().strategy());
-            j.put("optimizer", s.parts.step().optimizer());
+            j.put("dtype", s.placement().dtypeName());
+            j.put("strategy", s.parts().step().strategy());
+            j.put("optimizer", s.parts().step().optimizer());
             j.put("seq", a.integer("seq"));
             j.put("batch", a.integer("batch") * a.integer("micro-batches"));
             j.put("step_s", round(median));
             j.put("tgs", round(tokens / median));
             // CPU: the process's peak resident set; GPU: the caching allocator's peak allocated bytes
-            j.put("peak_gib", round((cuda ? Cuda.peakAllocatedBytes(s.placement) : peakRssBytes()) / (double) (1L << 30)));
-            j.put("param_gib", round(params * (double) bytesPerElement(s.placement.dtypeName()) / (1L << 30)));
-            j.put("device", s.placement.device());
+            j.put("peak_gib", round((cuda ? Cuda.peakAllocatedBytes(s.placement()) : peakRssBytes()) / (double) (1L << 30)));
+            j.put("param_gib", round(params * (double) bytesPerElement(s.placement().dtypeName()) / (1L << 30)));
+            j.put("device", s.placement().device());
             j.put("threads", torch.get_num_threads());
             // model FLOPs per token: 6 per parameter (forward + backward) plus attention's 12 * layers * hidden * seq
             // (halved for the causal mask); recomputation is not counted, as MFU conventions do
-            double flopsPerToken = 6.0 * params + 6.0 * s.parts.config().numLayers() * s.parts.config().hiddenSize() * a.integer("seq");
+            double flopsPerToken = 6.0 * params + 6.0 * s.parts().config().numLayers() * s.parts().config().hiddenSize() * a.integer("seq");
             j.put("model_tflops", round(flopsPerToken * tokens / median / 1e12));
             if (phases != null) {
                 j.set("phases_s", phases);
@@ -159,7 +187,7 @@ final class Bench {
         int micro = a.integer("micro-batches");
         List<Batch> out = new ArrayList<>();
         for (int m = 0; m < micro; m++) {
-            out.add(s.data.batch(step * micro + m));
+            out.add(s.data().batch(step * micro + m));
         }
         return out;
     }

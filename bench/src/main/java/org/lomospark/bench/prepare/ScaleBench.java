@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +15,7 @@ import java.util.Map;
  * tokenizer, writes the inputs ({@link AlpacaCorpus}) and runs the cases; bench/README.md lists the fields.
  *
  * <pre>
- * java -Xmx256m --add-opens=... -cp datasets.jar:$(cat classpath) org.lomospark.datasets.bench.ScaleBench \
+ * java -Xmx256m --add-opens=... -cp lomo-spark-bench.jar:$(cat classpath) org.lomospark.bench.prepare.ScaleBench \
  *     --input /tmp/alpaca-1000000.jsonl --examples 1000000 --tokenizer byte --floor true \
  *     --master local[2] --heap 2g --work /tmp/case --out bench/results/prepare-scale/run.jsonl
  * </pre>

@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * One seed, one file: the same arguments write the same bytes.
  *
  * <pre>
- * java -cp ... org.lomospark.datasets.bench.AlpacaCorpus --examples 2000000 --out /tmp/alpaca-2000000.jsonl
+ * java -cp ... org.lomospark.bench.prepare.AlpacaCorpus --examples 2000000 --out /tmp/alpaca-2000000.jsonl
  * </pre>
  *
  * <p>Idempotent: next to the file goes {@code FILE.marker} (generator version, examples, seed, bytes), written

@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

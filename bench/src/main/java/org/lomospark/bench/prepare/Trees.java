@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import java.io.IOException;
 import java.nio.file.Files;

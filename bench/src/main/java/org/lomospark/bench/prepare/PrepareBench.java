@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -27,7 +27,7 @@ import org.lomospark.datasets.tokenize.Tokenizer;
  * builds and runs it.
  *
  * <pre>
- * java -Xmx4g --add-opens=... -cp datasets.jar:$(cat classpath) org.lomospark.datasets.bench.PrepareBench \
+ * java -Xmx4g --add-opens=... -cp lomo-spark-bench.jar:$(cat classpath) org.lomospark.bench.prepare.PrepareBench \
  *     --copies 400 --repeat 3 --cores 2 --work /tmp/pb --out bench/results/prepare/run.jsonl
  * </pre>
  *

@@ -1,4 +1,4 @@
-package org.lomospark.datasets.bench;
+package org.lomospark.bench.prepare;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,7 +14,7 @@ import org.lomospark.datasets.prepare.PrepareStage;
  * manifest's counts and the Spark stages it ran; a job that throws writes its outcome instead.
  *
  * <pre>
- * java -Xmx2g ... org.lomospark.datasets.bench.ScaleJob &lt;the case's flags&gt; --result job.json
+ * java -Xmx2g ... org.lomospark.bench.prepare.ScaleJob &lt;the case's flags&gt; --result job.json
  * </pre>
  */
 public final class ScaleJob {
