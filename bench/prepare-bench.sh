@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare-job throughput against the tokenizer alone, on this machine, in one JVM (docs/BENCHMARKS.md,
-# "Prepare job: Spark's overhead over the tokenizer alone"). Builds the datasets module offline, generates the input
-# into a scratch folder (removed at the end), and appends JSON lines to bench/results/prepare/NAME.jsonl.
+# "Prepare job: Spark's overhead over the tokenizer alone"). Builds the bench module (org.lomospark.bench.prepare)
+# and the modules it depends on offline, generates the input into a scratch folder (removed at the end), and
+# appends JSON lines to bench/results/prepare/NAME.jsonl.
 #   bench/prepare-bench.sh NAME [--copies 400] [--warmup 5] [--repeat 3] [--cores 2] [--hf-tokenizer DIR]
 # JAVA_OPTS replaces the heap setting (-Xms4g -Xmx4g: a fixed heap, so the young generation does not grow during
 # the run and make later rounds faster than earlier ones); MVN_FLAGS adds Maven flags to the build.
@@ -10,17 +11,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:?usage: bench/prepare-bench.sh NAME [--copies N] [--warmup N] [--repeat N] [--cores N] [--hf-tokenizer DIR]}"
 shift
 out="$root/bench/results/prepare/$name.jsonl"
-target="$root/datasets/target"
+target="$root/bench/target"
 
-mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl datasets package -DskipTests >&2
-# compile scope takes in Spark, which the module declares provided (spark-submit brings it on a cluster)
-mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl datasets dependency:build-classpath \
-  -Dmdep.includeScope=compile -Dmdep.outputFile="$target/prepare-bench-classpath.txt" >&2
+# the package phase writes the module's runtime classpath (the datasets jar and its dependencies, the trainer's
+# too) and its provided one: Spark, which the modules declare provided (spark-submit brings it on a cluster)
+mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl bench -am package -DskipTests >&2
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/prepare-bench.XXXXXX")"
 log="$work.log"
 trap 'rm -rf "$work"' EXIT
-commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- datasets || echo -dirty)"
+commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- datasets bench/src bench/pom.xml || echo -dirty)"
 
 echo "before: $(uptime)" >&2
 # Spark's own Java 17 set of add-opens, as in the surefire argLine of the parent pom
@@ -33,8 +33,8 @@ java ${JAVA_OPTS:--Xms4g -Xmx4g} \
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
   -Dio.netty.tryReflectionSetAccessible=true \
-  -cp "$target/lomo-spark-datasets-0.1.0-SNAPSHOT.jar:$(cat "$target/prepare-bench-classpath.txt")" \
-  org.lomospark.datasets.bench.PrepareBench --work "$work/run" --out "$out" --label "$commit" "$@" 2>"$log" \
+  -cp "$target/lomo-spark-bench-0.1.0-SNAPSHOT.jar:$(cat "$target/runtime-classpath-linux-x86_64.txt"):$(cat "$target/provided-classpath.txt")" \
+  org.lomospark.bench.prepare.PrepareBench --work "$work/run" --out "$out" --label "$commit" "$@" 2>"$log" \
   || { echo "failed; Spark's log: $log" >&2; tail -40 "$log" >&2; exit 1; }
 echo "after: $(uptime)" >&2
 rm -f "$log"

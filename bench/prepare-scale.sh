@@ -17,7 +17,8 @@
 #   TIMEOUT_S [3600]                a part (job, bare pass, floor) running longer is killed, its line says so
 #   SCALE_DIR [$TMPDIR or /tmp, then /lomo-prepare-scale]   data, tokenizer and logs: outside the repository, kept
 #                                   between runs (the data is written once and reused while its marker matches)
-#   LABEL [the commit, -dirty when datasets/ has changes], MVN_FLAGS (added to the build)
+#   LABEL [the commit, -dirty when datasets/ or the bench module's sources have changes], MVN_FLAGS (added to the
+#                                   build)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:?usage: bench/prepare-scale.sh NAME [EXAMPLES...]}"
@@ -45,19 +46,25 @@ runs="$scratch/runs/$name"
 mkdir -p "$scratch/data" "$runs"
 has() { [[ " $cases " == *" $1 "* ]]; }
 
-# --- build: the jar is copied out, so a rebuild of datasets/ during a long run cannot pull it away -------------
-target="$root/datasets/target"
-mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl datasets package -DskipTests >&2
-# compile scope takes in Spark, which the module declares provided (spark-submit brings it on a cluster)
-mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl datasets dependency:build-classpath \
-  -Dmdep.includeScope=compile -Dmdep.outputFile="$runs/classpath.txt" >&2
-jar="$(ls "$target"/lomo-spark-datasets-*.jar | grep -v -- '-tests\.jar$' | head -1)"
-cp "$jar" "$runs/lomo-spark-datasets.jar"
-classpath="$runs/lomo-spark-datasets.jar:$(cat "$runs/classpath.txt")"
+# --- build: the project's jars are copied out, so a rebuild during a long run cannot pull them away ------------
+target="$root/bench/target"
+# the bench module (org.lomospark.bench.prepare) with the datasets and trainer modules it depends on; the package
+# phase writes its runtime classpath and its provided one: Spark, which the modules declare provided (spark-submit
+# brings it on a cluster)
+mvn -B -q -o ${MVN_FLAGS:-} -f "$root/pom.xml" -pl bench -am package -DskipTests >&2
+rm -rf "$runs/jars" && mkdir -p "$runs/jars"
+IFS=: read -r -a entries <<< "$target/lomo-spark-bench-0.1.0-SNAPSHOT.jar:$(cat "$target/runtime-classpath-linux-x86_64.txt"):$(cat "$target/provided-classpath.txt")"
+classpath=""
+for entry in "${entries[@]}"; do
+  case "$entry" in
+    "$root"/*) cp "$entry" "$runs/jars/" && entry="$runs/jars/$(basename "$entry")" ;;
+  esac
+  classpath="${classpath:+$classpath:}$entry"
+done
 if [ -n "${LABEL:-}" ]; then
   label="$LABEL"
 elif commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)"; then
-  label="$commit$(git -C "$root" diff --quiet HEAD -- datasets || echo -dirty)"
+  label="$commit$(git -C "$root" diff --quiet HEAD -- datasets bench/src bench/pom.xml || echo -dirty)"
 else
   label=unknown
 fi
@@ -116,7 +123,7 @@ if [ "$avail" -lt "$need" ]; then
   exit 1
 fi
 for n in "${needed[@]}"; do
-  java -Xmx256m -cp "$classpath" org.lomospark.datasets.bench.AlpacaCorpus --examples "$n" --out "$(data "$n")" >&2
+  java -Xmx256m -cp "$classpath" org.lomospark.bench.prepare.AlpacaCorpus --examples "$n" --out "$(data "$n")" >&2
 done
 
 # --- the cases -------------------------------------------------------------------------------------------------
@@ -127,7 +134,7 @@ run_case() { # TAG EXAMPLES [ScaleBench flags...]: a failed or killed case still
   local work="$runs/$tag-$n"
   rm -rf "$work"
   echo "case $tag $n ($(uptime))" >&2
-  java -Xmx256m "${opens[@]}" -cp "$classpath" org.lomospark.datasets.bench.ScaleBench \
+  java -Xmx256m "${opens[@]}" -cp "$classpath" org.lomospark.bench.prepare.ScaleBench \
     --input "$(data "$n")" --examples "$n" --work "$work" --out "$out" --label "$label" \
     --timeout-s "${TIMEOUT_S:-3600}" "$@" || status=1
 }

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.superglue.Split;
@@ -44,7 +44,7 @@ import org.lomospark.trainer.tensor.Placement;
 import org.lomospark.trainer.tensor.Threads;
 
 /**
- * The whole path on the synthetic BoolQ: PrepareJob on local Spark, LOMO training of the tiny model from the
+ * The whole path on the synthetic BoolQ: PrepareStage on local Spark, LOMO training of the tiny model from the
  * Arrow shards, candidate scoring of the val split from the eval Parquet. Val asks "open" and "shut" equally
  * often, so only a model that learned the rule (both texts) beats the majority baseline there.
  */
@@ -86,7 +86,7 @@ class LearnabilityTest {
                 List.of(Split.values()), dir.resolve("input"))
                 .toString();
         String prepared = dir.resolve("prepared").toString();
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared)
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(prepared)
                 .superGlue(input, List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN, Split.VAL))
                 .maxBadFraction(0)
                 .build());

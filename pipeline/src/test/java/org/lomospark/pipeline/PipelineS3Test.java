@@ -1,5 +1,7 @@
 package org.lomospark.pipeline;
 
+import org.lomospark.datasets.prepare.PrepareStage;
+import org.lomospark.trainer.checkpoint.CheckpointExport;
 import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.Recipe;
 import java.util.Map;
@@ -22,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.superglue.Split;
@@ -40,7 +41,6 @@ import org.lomospark.pipeline.store.HadoopCheckpointStore;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
-import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaModel;
@@ -75,7 +75,7 @@ class PipelineS3Test {
         Path input = BundledSamples.copy(BundledSamples.SYNTHETIC, List.of(SuperGlueTask.BOOLQ),
                 List.of(Split.TRAIN, Split.VAL), dir.resolve("input"));
         String prepared = s3.url("prepared");
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared)
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(prepared)
                 .superGlue(input.toString(), List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN, Split.VAL))
                 .maxBadFraction(0).shards(4).build());
 

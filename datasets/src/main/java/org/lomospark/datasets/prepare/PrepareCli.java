@@ -74,7 +74,7 @@ public final class PrepareCli {
         SparkSession spark = builder.getOrCreate();
         try {
             long start = System.nanoTime();
-            Manifest m = PrepareJob.run(spark, spec);
+            Manifest m = PrepareStage.run(spark, spec);
             report(m, spec.output(), (System.nanoTime() - start) / 1e9, System.out);
         } finally {
             spark.stop();

@@ -7,7 +7,7 @@ import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 
 /**
- * What a {@link PrepareJob} reads and writes, built with {@link #builder(String)}.
+ * What a {@link PrepareStage} reads and writes, built with {@link #builder(String)}.
  *
  * <pre>
  * PrepareSpec spec = PrepareSpec.builder("s3a://data/prepared/v1")

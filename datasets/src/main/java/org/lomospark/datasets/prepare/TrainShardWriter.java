@@ -30,7 +30,7 @@ import org.lomospark.datasets.prompt.TrainingExample;
  * Writes one {@link TrainShard} file: rows are appended one at a time straight into Arrow vectors (off-heap, the
  * token ids one contiguous int32 buffer), and {@link #finish()} writes them as the file's one record batch through
  * the Hadoop FileSystem ({@code s3a://} included). Memory is the shard's tokens; a prepare job keeps that bounded
- * by choosing enough shards ({@link PrepareJob}).
+ * by choosing enough shards ({@link PrepareStage}).
  *
  * <p>In a prepare job every train partition writes its own shard on the executor. Any other producer of
  * already-rendered examples (the Spark ML fine-tuner's DataFrame of prompts and answers) writes each shard in a

@@ -23,7 +23,7 @@ class PrepareDeterminismTest {
         SparkSession spark = LocalSpark.builder("PrepareDeterminismTest-" + name, master).getOrCreate();
         try {
             Path out = dir.resolve(name);
-            Manifest m = PrepareJob.run(spark, AlpacaLines.mixed(dir, out.toString()).force(true).build());
+            Manifest m = PrepareStage.run(spark, AlpacaLines.mixed(dir, out.toString()).force(true).build());
             assertTrue(m.sources().get(m.sources().size() - 1).tasks() >= 8, "the corpus is cut into many tasks");
             assertTrue(m.skipped() > 0 && m.trainRows() < m.records(), "sampled and packed: " + m);
             assertEquals(3, m.shards().size());

@@ -99,7 +99,7 @@ class PrepareOptionsTest {
     void samplingKeepsExactlyNRecordsChosenBySeedAloneAndRerunsWriteTheSameBytes() throws Exception {
         Path input = boolQ("in", 1500, 1200, 1);
         Path a = dir.resolve("a");
-        Manifest m = PrepareJob.run(spark, sampled(input, a, 7, 1000));
+        Manifest m = PrepareStage.run(spark, sampled(input, a, 7, 1000));
         assertEquals(1000, table(a, "train").count());
         assertEquals(1000, table(a, "eval").select("group").distinct().count());
         assertEquals(2000, table(a, "eval").count(), "two candidates (yes, no) per question");
@@ -111,18 +111,18 @@ class PrepareOptionsTest {
         // the same seed over the same lines in another order picks the same records, and writes the same bytes
         Path shuffled = boolQ("shuffled", 1500, 1200, 2);
         Path b = dir.resolve("b");
-        PrepareJob.run(spark, sampled(shuffled, b, 7, 1000));
+        PrepareStage.run(spark, sampled(shuffled, b, 7, 1000));
         assertEquals(ids(a), ids(b));
         Path c = dir.resolve("c");
-        PrepareJob.run(spark, sampled(input, c, 7, 1000));
+        PrepareStage.run(spark, sampled(input, c, 7, 1000));
         assertEquals(contents(a), contents(c), "same input, same seed: the same bytes in every file");
 
         // another seed picks other records; a smaller sample with the same seed is a subset
         Path d = dir.resolve("d");
-        PrepareJob.run(spark, sampled(input, d, 8, 1000));
+        PrepareStage.run(spark, sampled(input, d, 8, 1000));
         assertNotEquals(ids(a), ids(d));
         Path e = dir.resolve("e");
-        PrepareJob.run(spark, sampled(input, e, 7, 300));
+        PrepareStage.run(spark, sampled(input, e, 7, 300));
         assertEquals(300, ids(e).size());
         assertTrue(ids(a).containsAll(ids(e)));
     }
@@ -150,12 +150,12 @@ class PrepareOptionsTest {
         PrepareSpec.Builder spec = PrepareSpec.builder(plain.toString())
                 .instruct(new InstructInput("alpaca", alpaca.toString(), InstructInput.Format.ALPACA))
                 .instruct(new InstructInput("chat", sharegpt.toString(), InstructInput.Format.SHAREGPT));
-        Manifest one = PrepareJob.run(spark, spec.build());
+        Manifest one = PrepareStage.run(spark, spec.build());
         PrepareSpec.Builder packing = PrepareSpec.builder(packed.toString())
                 .instruct(new InstructInput("alpaca", alpaca.toString(), InstructInput.Format.ALPACA))
                 .instruct(new InstructInput("chat", sharegpt.toString(), InstructInput.Format.SHAREGPT))
                 .maxLength(512).pack(512);
-        Manifest m = PrepareJob.run(spark, packing.build());
+        Manifest m = PrepareStage.run(spark, packing.build());
 
         assertEquals(8, Alpaca.read(alpaca).size(), "the array's elements; the JSONL has 6 conversations");
         assertEquals(14, one.records());
@@ -200,7 +200,7 @@ class PrepareOptionsTest {
     void passagesAreCutToMaxLengthAndWhatCannotFitIsQuarantined() throws Exception {
         Path samples = resource("/samples/superglue");
         Path out = dir.resolve("cut");
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out.toString())
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(out.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.COPA), TRAIN_VAL)
                 .maxLength(160).build());
         Manifest.Source boolQTrain = m.sources().get(0);
@@ -214,7 +214,7 @@ class PrepareOptionsTest {
 
         // COPA has no passage: at 40 tokens its questions cannot fit and go to quarantine, named
         Path tight = dir.resolve("tight");
-        Manifest q = PrepareJob.run(spark, PrepareSpec.builder(tight.toString())
+        Manifest q = PrepareStage.run(spark, PrepareSpec.builder(tight.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.COPA), TRAIN_VAL)
                 .maxLength(40).maxBadFraction(1).build());
         assertEquals(18, q.bad());
@@ -228,7 +228,7 @@ class PrepareOptionsTest {
     void overLongInstructionExamplesAreQuarantinedNotCut() throws Exception {
         Path alpaca = resource("/samples/instruct/alpaca.json");
         Path out = dir.resolve("short");
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out.toString())
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(out.toString())
                 .instruct(new InstructInput("alpaca", alpaca.toString(), InstructInput.Format.ALPACA))
                 .maxLength(100).maxBadFraction(1).build());
         ChatExamples chat = new ChatExamples(ChatTemplate.defaults(), new ByteTokenizer());
@@ -252,7 +252,7 @@ class PrepareOptionsTest {
         Path tokenizer = ByteLevelBpe.write(dir.resolve("tokenizer"));
         Path out = dir.resolve("hf");
         Path samples = resource("/samples/superglue");
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(out.toString())
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(out.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.RTE), TRAIN_VAL)
                 .tokenizer(TokenizerSpec.parse(tokenizer.toString())).evalBucket(16).build());
 
@@ -292,7 +292,7 @@ class PrepareOptionsTest {
     void aMissingTokenizerIsNamedAndNothingIsWritten() throws Exception {
         Path out = dir.resolve("none");
         Path samples = resource("/samples/superglue");
-        IOException e = assertThrows(IOException.class, () -> PrepareJob.run(spark, PrepareSpec.builder(
+        IOException e = assertThrows(IOException.class, () -> PrepareStage.run(spark, PrepareSpec.builder(
                 out.toString()).superGlue(samples.toString(), List.of(SuperGlueTask.RTE), TRAIN_VAL)
                 .tokenizer(TokenizerSpec.parse(dir.resolve("nowhere").toString())).build()));
         assertTrue(e.getMessage().contains("nowhere/tokenizer.json"), e::getMessage);

@@ -70,8 +70,8 @@ class SplitInputTest {
         Path file = write("alpaca.jsonl", AlpacaLines.corpus());
         Path whole = dir.resolve("whole");
         Path cut = dir.resolve("cut");
-        Manifest one = PrepareJob.run(spark, alpaca(file, whole).build());
-        Manifest many = PrepareJob.run(spark, alpaca(file, cut).splitBytes(AlpacaLines.SPLIT).build());
+        Manifest one = PrepareStage.run(spark, alpaca(file, whole).build());
+        Manifest many = PrepareStage.run(spark, alpaca(file, cut).splitBytes(AlpacaLines.SPLIT).build());
 
         assertEquals(1, one.sources().get(0).tasks());
         long expected = (Files.size(file) + AlpacaLines.SPLIT - 1) / AlpacaLines.SPLIT;
@@ -104,8 +104,8 @@ class SplitInputTest {
         Path whole = dir.resolve("whole");
         Path cut = dir.resolve("cut");
         Sampling sample = new Sampling(5, 500, 0);
-        Manifest one = PrepareJob.run(spark, alpaca(file, whole).sample(sample).build());
-        Manifest many = PrepareJob.run(spark, alpaca(file, cut).sample(sample).splitBytes(AlpacaLines.SPLIT).build());
+        Manifest one = PrepareStage.run(spark, alpaca(file, whole).sample(sample).build());
+        Manifest many = PrepareStage.run(spark, alpaca(file, cut).sample(sample).splitBytes(AlpacaLines.SPLIT).build());
         assertEquals(500, one.records());
         assertEquals(AlpacaLines.RECORDS - 1 - 3 - 500, one.skipped());
         assertEquals(one, withTasks(many, one));
@@ -131,7 +131,7 @@ class SplitInputTest {
     void compressedFilesGiveThePlainFilesRowsInOneTaskEach() throws Exception {
         byte[] plain = AlpacaLines.corpus();
         Path plainOut = dir.resolve("plain");
-        PrepareJob.run(spark, alpaca(write("a.jsonl", plain), plainOut).build());
+        PrepareStage.run(spark, alpaca(write("a.jsonl", plain), plainOut).build());
         PreparedOutput expected = PreparedOutput.read(spark, plainOut);
         expected.parquet().keySet().removeIf(k -> k.startsWith("quarantine"));
 
@@ -153,7 +153,7 @@ class SplitInputTest {
                 new Object[] {"a.jsonl.zst", zst, "zstd"})) {
             Path file = write((String) c[0], ((ByteArrayOutputStream) c[1]).toByteArray());
             Path out = dir.resolve("out-" + c[2]);
-            Manifest m = PrepareJob.run(spark, alpaca(file, out).splitBytes(AlpacaLines.SPLIT).build());
+            Manifest m = PrepareStage.run(spark, alpaca(file, out).splitBytes(AlpacaLines.SPLIT).build());
             Manifest.Source s = m.sources().get(0);
             assertEquals(c[2], s.compression());
             assertEquals(false, s.splittable(), "a compressed file is read from its start by one task");
@@ -175,8 +175,8 @@ class SplitInputTest {
         with.writeBytes(lines.getBytes(StandardCharsets.UTF_8));
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
-        Manifest m = PrepareJob.run(spark, alpaca(write("bom.jsonl", with.toByteArray()), a).build());
-        PrepareJob.run(spark, alpaca(write("plain.jsonl", lines.getBytes(StandardCharsets.UTF_8)), b).build());
+        Manifest m = PrepareStage.run(spark, alpaca(write("bom.jsonl", with.toByteArray()), a).build());
+        PrepareStage.run(spark, alpaca(write("plain.jsonl", lines.getBytes(StandardCharsets.UTF_8)), b).build());
         assertEquals(0, m.bad());
         assertEquals(2, m.records());
         PreparedOutput.assertSame(PreparedOutput.read(spark, b), PreparedOutput.read(spark, a));
@@ -187,7 +187,7 @@ class SplitInputTest {
         array.writeBytes("[{\"instruction\": \"a\", \"output\": \"b\"}, {\"instruction\": \"c\", \"output\": \"d\"}]"
                 .getBytes(StandardCharsets.UTF_8));
         Path c = dir.resolve("c");
-        Manifest arr = PrepareJob.run(spark, alpaca(write("bom.json", array.toByteArray()), c).build());
+        Manifest arr = PrepareStage.run(spark, alpaca(write("bom.json", array.toByteArray()), c).build());
         assertEquals("json_array", arr.sources().get(0).container());
         PreparedOutput.assertSame(PreparedOutput.read(spark, b), PreparedOutput.read(spark, c));
     }
@@ -198,7 +198,7 @@ class SplitInputTest {
         String huge = "{\"instruction\": \"" + "y".repeat(1 << 20) + "\", \"output\": \"b\"}\n";
         Path file = write("long.jsonl", (good + huge + good).getBytes(StandardCharsets.UTF_8));
         Path out = dir.resolve("out");
-        Manifest m = PrepareJob.run(spark, alpaca(file, out).maxLineBytes(4096).maxBadFraction(0.5).build());
+        Manifest m = PrepareStage.run(spark, alpaca(file, out).maxLineBytes(4096).maxBadFraction(0.5).build());
         assertEquals(2, m.records());
         List<Row> bad = quarantine(out);
         assertEquals(1, bad.size());
@@ -222,10 +222,10 @@ class SplitInputTest {
                 + " {\"from\": \"gpt\", \"value\": \"a\"}]}\n";
         Path m = dir.resolve("m");
         Path s = dir.resolve("s");
-        Manifest chat = PrepareJob.run(spark, PrepareSpec.builder(m.toString()).maxBadFraction(0.5)
+        Manifest chat = PrepareStage.run(spark, PrepareSpec.builder(m.toString()).maxBadFraction(0.5)
                 .instruct(new InstructInput("chat", write("m.jsonl", messages.getBytes(StandardCharsets.UTF_8))
                         .toString(), InstructInput.Format.MESSAGES)).build());
-        PrepareJob.run(spark, PrepareSpec.builder(s.toString())
+        PrepareStage.run(spark, PrepareSpec.builder(s.toString())
                 .instruct(new InstructInput("chat", write("s.jsonl", sharegpt.getBytes(StandardCharsets.UTF_8))
                         .toString(), InstructInput.Format.SHAREGPT)).build());
         assertEquals(2, chat.records());
@@ -262,9 +262,9 @@ class SplitInputTest {
             Path parquet = toParquet(jsonl, format + ".parquet");
             Path a = dir.resolve("a-" + format);
             Path b = dir.resolve("b-" + format);
-            PrepareJob.run(spark, PrepareSpec.builder(a.toString())
+            PrepareStage.run(spark, PrepareSpec.builder(a.toString())
                     .instruct(new InstructInput("d", jsonl.toString(), format)).build());
-            Manifest m = PrepareJob.run(spark, PrepareSpec.builder(b.toString())
+            Manifest m = PrepareStage.run(spark, PrepareSpec.builder(b.toString())
                     .instruct(new InstructInput("d", parquet.toString(), format)).build());
             assertEquals("parquet", m.sources().get(0).container());
             assertEquals(((String) c[0]).lines().count(), m.records(), format::toString);
@@ -287,18 +287,18 @@ class SplitInputTest {
     void directoriesMissingAndEmptyFilesAreToldApart() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("folder"));
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
-                () -> PrepareJob.run(spark, alpaca(folder, dir.resolve("o1")).build()));
+                () -> PrepareStage.run(spark, alpaca(folder, dir.resolve("o1")).build()));
         assertTrue(d.getMessage().startsWith("instruction data alpaca: input file:" + folder + " is a directory"),
                 d::getMessage);
         Path missing = dir.resolve("missing.jsonl");
         FileNotFoundException f = assertThrows(FileNotFoundException.class,
-                () -> PrepareJob.run(spark, alpaca(missing, dir.resolve("o2")).build()));
+                () -> PrepareStage.run(spark, alpaca(missing, dir.resolve("o2")).build()));
         assertEquals("instruction data alpaca: input file:" + missing + " does not exist", f.getMessage());
 
         Path empty = write("empty.jsonl", new byte[0]);
         Path good = write("good.jsonl", "{\"instruction\": \"a\", \"output\": \"b\"}\n".getBytes(
                 StandardCharsets.UTF_8));
-        Manifest m = PrepareJob.run(spark, alpaca(good, dir.resolve("o3"))
+        Manifest m = PrepareStage.run(spark, alpaca(good, dir.resolve("o3"))
                 .instruct(new InstructInput("empty", empty.toString(), InstructInput.Format.ALPACA)).build());
         Manifest.Source e = m.sources().get(1);
         assertEquals("empty", e.task());

@@ -13,8 +13,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.prepare.InstructInput;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.pipeline.config.PipelineConfig;
@@ -28,7 +28,7 @@ import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
-import org.lomospark.trainer.engine.ShardedCheckpoints;
+import org.lomospark.trainer.checkpoint.ShardedCheckpoints;
 import org.lomospark.trainer.recipe.DataLayout;
 import org.lomospark.trainer.recipe.Recipe;
 
@@ -79,7 +79,7 @@ public final class Run {
             spec.instruct(i);
         }
         out.printf("[prepare] %s -> %s%n", input != null ? input : p.instruct(), dir.path(PREPARED));
-        Manifest m = PrepareJob.run(spark, spec.build());
+        Manifest m = PrepareStage.run(spark, spec.build());
         out.printf("          %d train rows, %d eval rows, %d bad lines%n", m.trainRows(), m.evalRows(), m.bad());
         return m;
     }

@@ -9,7 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.lomospark.trainer.io.CheckpointStore;
+import org.lomospark.trainer.checkpoint.CheckpointStore;
 
 /**
  * A {@link CheckpointStore} on any Hadoop filesystem: {@code s3a://bucket/runs/x/checkpoints},

@@ -11,8 +11,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
-import org.lomospark.trainer.engine.CheckpointExport;
-import org.lomospark.trainer.io.CheckpointStore;
+import org.lomospark.trainer.checkpoint.CheckpointExport;
+import org.lomospark.trainer.checkpoint.CheckpointStore;
 import org.lomospark.trainer.io.LocalFiles;
 
 /**

@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.testing.AlpacaLines;
 import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.testing.PreparedOutput;
@@ -33,7 +33,7 @@ class PrepareOnClusterIT {
         Manifest localManifest;
         SparkSession spark = LocalSpark.builder("PrepareOnClusterIT-local", "local[2]").getOrCreate();
         try {
-            localManifest = PrepareJob.run(spark, AlpacaLines.mixed(dir, local.toString()).build());
+            localManifest = PrepareStage.run(spark, AlpacaLines.mixed(dir, local.toString()).build());
             expected = PreparedOutput.read(spark, local);
         } finally {
             spark.stop();
@@ -43,7 +43,7 @@ class PrepareOnClusterIT {
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, "4g")) {
             SparkSession clustered = cluster.session("PrepareOnClusterIT", APP_JAR, 2);
             try {
-                Manifest m = PrepareJob.run(clustered, AlpacaLines.mixed(dir, onCluster.toString()).build());
+                Manifest m = PrepareStage.run(clustered, AlpacaLines.mixed(dir, onCluster.toString()).build());
                 assertEquals(localManifest.shards(), m.shards());
                 assertEquals(localManifest.totalTokens(), m.totalTokens());
                 PreparedOutput.assertSame(expected, PreparedOutput.read(clustered, onCluster));

@@ -1,5 +1,6 @@
 package org.lomospark.pipeline.cluster;
 
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.Recipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -24,7 +25,6 @@ import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
@@ -126,7 +126,7 @@ class StandaloneClusterIT {
                 Files.copy(in, samples.resolve(task).resolve("train.jsonl"));
             }
         }
-        PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
+        PrepareStage.run(spark, PrepareSpec.builder(prepared.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), List.of(Split.TRAIN))
                 .maxLength(129).shards(2).build());
     }

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
@@ -61,7 +61,7 @@ class ShardTokenSourceTest {
         spark = LocalSpark.start("ShardTokenSourceTest");
         conf = spark.sparkContext().hadoopConfiguration();
         String prepared = dir.resolve("prepared").toString();
-        manifest = PrepareJob.run(spark, PrepareSpec.builder(prepared).superGlue(BundledSamples.copy(
+        manifest = PrepareStage.run(spark, PrepareSpec.builder(prepared).superGlue(BundledSamples.copy(
                 BundledSamples.SUPERGLUE, TASKS, List.of(Split.values()), dir.resolve("input")).toString(), TASKS, List.of(Split.TRAIN)).maxBadFraction(0)
                 .shards(SHARDS).build());
         shards = ShardTokenSource.listShards(conf, prepared);

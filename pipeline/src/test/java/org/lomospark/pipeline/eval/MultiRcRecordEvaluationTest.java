@@ -19,8 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
@@ -90,7 +90,7 @@ class MultiRcRecordEvaluationTest {
         writeMultiRc(input.resolve("MultiRC/val.jsonl"));
         writeRecord(input.resolve("ReCoRD/val.jsonl"));
         String prepared = dir.resolve("prepared").toString();
-        PrepareJob.run(spark, PrepareSpec.builder(prepared)
+        PrepareStage.run(spark, PrepareSpec.builder(prepared)
                 .superGlue(input.toString(), List.of(SuperGlueTask.MULTIRC, SuperGlueTask.RECORD), List.of(Split.VAL))
                 .maxBadFraction(0).build());
         List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");

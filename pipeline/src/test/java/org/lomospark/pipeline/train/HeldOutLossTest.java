@@ -22,8 +22,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.prepare.Sampling;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.datasets.superglue.Split;
@@ -53,7 +53,7 @@ class HeldOutLossTest {
             Path input = BundledSamples.copy(BundledSamples.SYNTHETIC, List.of(SuperGlueTask.BOOLQ),
                     List.of(Split.TRAIN, Split.VAL), dir.resolve("input"));
             String prepared = dir.resolve("prepared").toString();
-            Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared)
+            Manifest m = PrepareStage.run(spark, PrepareSpec.builder(prepared)
                     .superGlue(input.toString(), List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN, Split.VAL))
                     .maxLength(129).shards(2).sample(new Sampling(1, 0, 24)).build());
             Recipe recipe = Settings.named(Map.ofEntries(Map.entry("dp", 2), Map.entry("steps", 4),

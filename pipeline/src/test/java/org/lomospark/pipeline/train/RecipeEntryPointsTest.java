@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.prepare.Manifest;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.testing.LocalSpark;
@@ -58,7 +58,7 @@ class RecipeEntryPointsTest {
         try (var in = RecipeEntryPointsTest.class.getResourceAsStream("/samples/superglue/BoolQ/train.jsonl")) {
             Files.copy(in, samples.resolve("BoolQ").resolve("train.jsonl"));
         }
-        Manifest m = PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
+        Manifest m = PrepareStage.run(spark, PrepareSpec.builder(prepared.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN))
                 .maxLength(97).shards(1).build());
         seq = m.longestRow() - 1;

@@ -1,5 +1,8 @@
 package org.lomospark.pipeline.train;
 
+import org.lomospark.datasets.prepare.PrepareStage;
+import org.lomospark.trainer.checkpoint.CheckpointExport;
+import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.Recipe;
 import java.util.Map;
@@ -23,15 +26,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.testing.LocalSpark;
-import org.lomospark.datasets.prepare.PrepareJob;
 import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.pipeline.store.HadoopSettings;
-import org.lomospark.trainer.engine.CheckpointExport;
 import org.lomospark.trainer.io.HfCheckpoint;
-import org.lomospark.trainer.io.LocalCheckpointStore;
 import org.lomospark.trainer.io.SafetensorsFile;
 
 /** The barrier training stage on local[2]: two data-parallel ranks, checkpoints, and a retried stage. */
@@ -55,7 +55,7 @@ class TrainStageTest {
                 Files.copy(in, samples.resolve(task).resolve("train.jsonl"));
             }
         }
-        PrepareJob.run(spark, PrepareSpec.builder(prepared.toString())
+        PrepareStage.run(spark, PrepareSpec.builder(prepared.toString())
                 .superGlue(samples.toString(), List.of(SuperGlueTask.BOOLQ, SuperGlueTask.RTE), List.of(Split.TRAIN))
                 .maxLength(129).shards(2).build());
     }

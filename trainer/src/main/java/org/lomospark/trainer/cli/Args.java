@@ -4,11 +4,24 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code --key value} pairs of a command line, with every key checked against the command's known ones. */
-final class Args {
+/**
+ * {@code --key value} pairs of a command line, with every key checked against the command's known ones. Public for
+ * the bench module's {@code lomo-trainer bench}, which takes the train options plus its own.
+ *
+ * <pre>
+ * Args a = new Args(argv, 1, Setup.defaults(false));   // argv[0] is the command
+ * int seq = a.integer("seq");
+ * </pre>
+ */
+public final class Args {
     private final Map<String, String> values = new LinkedHashMap<>();
 
-    Args(String[] argv, int from, Map<String, String> defaults) {
+    /**
+     * The options of {@code argv} from index {@code from} on, over {@code defaults}, whose keys are the known ones.
+     *
+     * @throws IllegalArgumentException for an unknown option or one without a value, naming it
+     */
+    public Args(String[] argv, int from, Map<String, String> defaults) {
         values.putAll(defaults);
         Set<String> known = defaults.keySet();
         for (int i = from; i < argv.length; i++) {
@@ -29,11 +42,17 @@ final class Args {
         return values.containsKey(key);
     }
 
-    String get(String key) {
+    /** The value of {@code key}: given, or its default. */
+    public String get(String key) {
         return values.get(key);
     }
 
-    int integer(String key) {
+    /**
+     * The value of {@code key} as an integer.
+     *
+     * @throws IllegalArgumentException when it is not one, naming the option
+     */
+    public int integer(String key) {
         try {
             return Integer.parseInt(values.get(key));
         } catch (NumberFormatException e) {
@@ -49,17 +68,19 @@ final class Args {
         }
     }
 
-    boolean flag(String key) {
+    /** The value of {@code key} as a boolean ({@code true}, any case; anything else is false). */
+    public boolean flag(String key) {
         return Boolean.parseBoolean(values.get(key));
     }
 
     /** The options as passed on, for a child process. */
-    String[] toArgv() {
+    public String[] toArgv() {
         return values.entrySet().stream().flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue()))
                 .toArray(String[]::new);
     }
 
-    Args with(String key, String value) {
+    /** Sets {@code key} to {@code value}, replacing what was given or its default; returns this. */
+    public Args with(String key, String value) {
         values.put(key, value);
         return this;
     }

@@ -16,8 +16,17 @@ import org.lomospark.trainer.recipe.Settings;
 import org.lomospark.trainer.recipe.TrainingParts;
 import org.lomospark.trainer.tensor.Placement;
 
-/** The standalone trainer's recipe from its options, built ({@link TrainingParts}) over its own data. */
-final class Setup implements AutoCloseable {
+/**
+ * The standalone trainer's recipe from its options, built ({@link TrainingParts}) over its own data. Public for the
+ * bench module's {@code lomo-trainer bench}, which times the steps of the parts built here.
+ *
+ * <pre>
+ * try (Setup s = new Setup(new Args(argv, 1, Setup.defaults(false)))) {
+ *     s.parts().step().step(List.of(s.data().batch(0)), 1, s.parts().schedule().lr(1));
+ * }
+ * </pre>
+ */
+public final class Setup implements AutoCloseable {
     /** The recipe's settings of several ranks: {@code dist} takes them, one-device commands do not. */
     static final Set<String> RANKS = Set.of("dp", "tp", "rendezvous-timeout");
 
@@ -27,7 +36,7 @@ final class Setup implements AutoCloseable {
      *
      * @param ranks whether the command runs several ranks ({@link #RANKS})
      */
-    static Map<String, String> defaults(boolean ranks) {
+    public static Map<String, String> defaults(boolean ranks) {
         Map<String, String> d = new LinkedHashMap<>();
         for (Settings.Key k : Settings.keys()) {
             if (ranks || !RANKS.contains(k.name())) {
@@ -57,13 +66,18 @@ final class Setup implements AutoCloseable {
         return Settings.named(named, n -> "--" + n, a.get("data"), a.integer("seq"));
     }
 
-    final Recipe recipe;
-    final Placement placement;
-    final TrainingParts parts;
-    final TokenSource data;
-    final PhaseClock clock;
+    private final Recipe recipe;
+    private final Placement placement;
+    private final TrainingParts parts;
+    private final TokenSource data;
+    private final PhaseClock clock;
 
-    Setup(Args a) throws IOException {
+    /**
+     * Builds the recipe of {@code a}'s options: its model, optimizer, step and schedule on its device, and its data.
+     *
+     * @throws IllegalArgumentException for a bad or contradictory setting, naming it
+     */
+    public Setup(Args a) throws IOException {
         this.recipe = recipe(a);
         this.placement = TrainingParts.placement(recipe); // first libtorch call: it loads the CUDA natives
         this.clock = new PhaseClock(placement);
@@ -73,6 +87,26 @@ final class Setup implements AutoCloseable {
         this.data = layout.source().equals("synthetic")
                 ? new SyntheticSequences(recipe.hyper().seed(), layout.batch(), layout.seq(), vocab)
                 : new TokenFile(Path.of(layout.source()), layout.batch(), layout.seq(), vocab);
+    }
+
+    /** Where the model runs, in which dtype. */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** The built model, optimizer, step, schedule and loop. */
+    public TrainingParts parts() {
+        return parts;
+    }
+
+    /** The training rows: synthetic sequences or a token file. */
+    public TokenSource data() {
+        return data;
+    }
+
+    /** The phase clock the step reports to; off until {@link PhaseClock#switchOn}. */
+    public PhaseClock clock() {
+        return clock;
     }
 
     static Path runDir(Args a) throws IOException {

@@ -4,14 +4,17 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.lomospark.trainer.checkpoint.Checkpointer;
 import org.lomospark.trainer.engine.StepResult;
 import org.lomospark.trainer.recipe.Recipe;
 import org.lomospark.trainer.recipe.Settings;
-import org.lomospark.trainer.engine.Checkpointer;
 
 /**
- * The standalone trainer: {@code train} runs the LOMO loop on one device, {@code bench} measures step time and
- * peak memory for several optimizer/strategy cases side by side, one JSON line per case.
+ * The standalone trainer: {@code train} runs the LOMO loop on one device, {@code dist} runs {@code dp x tp} ranks as
+ * threads. {@code lomo-trainer bench} (step time and peak memory for several optimizer/strategy cases side by side,
+ * one JSON line per case) is not here: it is the bench module's {@code org.lomospark.bench.trainer.Bench}, which
+ * the launchers ({@code bin/lomo-trainer}, the bundle's) run on the same classpath when the first argument is
+ * {@code bench}.
  *
  * <pre>
  * lomo-trainer train --model tiny --steps 300 --strategy hook --schedule cosine
@@ -19,6 +22,9 @@ import org.lomospark.trainer.engine.Checkpointer;
  * </pre>
  */
 public final class TrainerCli {
+    /** The main class that {@code lomo-trainer bench} runs, in the bench module (lomo-spark-bench). */
+    static final String BENCH_MAIN = "org.lomospark.bench.trainer.Bench";
+
     private TrainerCli() {}
 
     public static void main(String[] argv) throws Exception {
@@ -30,8 +36,12 @@ public final class TrainerCli {
         try {
             switch (argv[0]) {
                 case "train" -> train(new Args(argv, 1, Setup.defaults(false)), System.out);
-                case "bench" -> Bench.run(argv, System.out);
-                case "bench-case" -> Bench.runCase(argv, System.out);
+                case "bench", "bench-case" -> {
+                    // the launchers send bench to the bench module; this main class alone does not have it
+                    System.err.println("error: " + argv[0] + " is the bench module's (" + BENCH_MAIN
+                            + "): run it as lomo-trainer bench, whose launcher puts that module on the classpath");
+                    System.exit(2);
+                }
                 case "dist" -> DistRun.run(argv, System.out);
                 case "help", "--help", "-h" -> usage(System.out);
                 default -> {
@@ -62,17 +72,18 @@ public final class TrainerCli {
     static List<StepResult> train(Args a, PrintStream out) throws Exception {
         try (Setup s = new Setup(a)) {
             out.printf("model %s: %,d parameters, %s %s; optimizer %s, strategy %s; data %s%n", a.get("model"),
-                    s.parts.config().parameterCount(), s.placement.device(), s.placement.dtypeName(),
-                    s.parts.step().optimizer(), s.parts.step().strategy(), s.data.describe());
+                    s.parts().config().parameterCount(), s.placement().device(), s.placement().dtypeName(),
+                    s.parts().step().optimizer(), s.parts().step().strategy(), s.data().describe());
             Path runDir = Setup.runDir(a);
-            return s.parts.loop(s.data, runDir == null ? null : Checkpointer.directory(runDir),
+            return s.parts().loop(s.data(), runDir == null ? null : Checkpointer.directory(runDir),
                     a.get("metrics").isEmpty() ? null : Path.of(a.get("metrics")), a.integer("log-every"), out).run();
         }
     }
 
     private static void usage(PrintStream out) {
         out.println("usage: lomo-trainer train [--key value ...]   (keys and defaults below)");
-        out.println("       lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full] [--repeat N] [--warmup-steps N] [train keys]");
+        out.println("       lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full] [--repeat N] [--warmup-steps N] [train keys]"
+                + "   (the bench module's " + BENCH_MAIN + ", which the lomo-trainer launcher runs)");
         out.println("       lomo-trainer dist --device cpu|cuda --dp N --tp N [--warmup-steps N] [train keys]   (a rank per thread;"
                 + " with cuda, rank r on cuda:r over NCCL)");
         Setup.defaults(true).forEach((k, v) -> out.printf("  --%-18s %s%n", k, v.isEmpty() ? "(none)" : v));

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.lomospark.trainer.checkpoint.Checkpointer;
+import org.lomospark.trainer.checkpoint.TrainingState;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.TokenSource;
 import org.lomospark.trainer.model.LlamaModel;

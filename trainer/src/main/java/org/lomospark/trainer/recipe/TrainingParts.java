@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.global.torch;
+import org.lomospark.trainer.checkpoint.Checkpointer;
 import org.lomospark.trainer.data.TokenSource;
 import org.lomospark.trainer.dist.Group;
 import org.lomospark.trainer.engine.BlockRecompute;
-import org.lomospark.trainer.engine.Checkpointer;
 import org.lomospark.trainer.engine.FullBackwardStep;
 import org.lomospark.trainer.engine.FusedStep;
 import org.lomospark.trainer.engine.HookBackward;
@@ -31,9 +31,10 @@ import org.lomospark.trainer.tensor.Threads;
 
 /**
  * The one builder: a {@link Recipe} made into this rank's model, optimizer, step (fused, or a full-backward
- * baseline), loss scaler, schedule and loop. Every entry point (the trainer CLI's {@code train}, {@code bench} and
- * {@code dist}, the pipeline's barrier task, and through it the Spark ML fine-tuner) builds here; what each adds is
- * only its own: the device it is given, its process groups, its data and where checkpoints go.
+ * baseline), loss scaler, schedule and loop. Every entry point (the trainer CLI's {@code train} and {@code dist},
+ * the bench module's {@code lomo-trainer bench}, the pipeline's barrier task, and through it the Spark ML
+ * fine-tuner) builds here; what each adds is only its own: the device it is given, its process groups, its data and
+ * where checkpoints go.
  *
  * <pre>{@code
  * try (TrainingParts parts = TrainingParts.build(recipe, Placement.parse("cpu", "f32"), Group.single(),
