@@ -3,8 +3,9 @@
 # (bin/make-bundle --pipeline). One call per case:
 #   7b         `lomo-spark run` (conf/gpu/local-cluster.conf, one GPU) on LLaMA-7B shapes, random bf16 weights,
 #              LOMO with block recomputation and offloaded block inputs (train.offload=true) on the bundled
-#              BoolQ: prepare, train (gpu_peak_gib per step in metrics.jsonl), export, evaluation on the GPU,
-#              then `lomo-spark generate` on the GPU. Peer in the same call: `lomo-trainer bench` at the same
+#              BoolQ: prepare, train (gpu_peak_gib per step in metrics.jsonl), export, evaluation on the GPU
+#              (generation on the GPU is the estimator case's: `lomo-spark generate` runs LomoModel.generate).
+#              Peer in the same call: `lomo-trainer bench` at the same
 #              shape (the prepared rows' length x batch 8) with the same settings, whose peak the pipeline's
 #              must equal.
 #   estimator  bench/EstimatorGpu.java: LomoFineTuner.fit / LomoModel.transform / LomoModel.generate on cuda f32,
@@ -31,21 +32,15 @@ case "$case_" in
     echo "run rc $rc after $(( $(date +%s) - start )) s"
     cp "$run/metrics.jsonl" "$run/eval.json" "$run/prepared/manifest.json" "$run/model/config.json" "$out/" 2>/dev/null
     ls -la "$run/model" > "$out/model-files.txt" 2>/dev/null
-    timeout 150 "$home/bin/lomo-spark" generate --config "$home/conf/gpu/local-cluster.conf" run-dir="$run" \
-      "${one_gpu[@]}" "${settings[@]}" generate.max-new-tokens=8 \
-      'generate.prompts=["Is the sky blue?", "Question: is water wet? Answer:"]' \
-      > "$out/generate-stdout.log" 2> "$out/generate-stderr.log"
-    grc=$?
-    cp "$run/generated.jsonl" "$out/" 2>/dev/null
     rm -rf "$run" # 27 GB of checkpoint and export
     # the trainer at the shape the pipeline trained: rows of the prepared data's longest row, batch 8
     seq=$(( $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['longest_row'])" "$out/manifest.json") - 1 ))
     timeout 240 "$home/bin/lomo-trainer" bench --device cuda:0 --dtype bf16 --model llama-7b --seq "$seq" --batch 8 \
       --cases lomo:block --offload true --warmup-steps 2 --repeat 4 > "$out/trainer-bench.jsonl" 2> "$out/trainer-bench-stderr.log"
     brc=$?
-    echo "{\"case\":\"7b\",\"run_rc\":$rc,\"generate_rc\":$grc,\"bench_rc\":$brc,\"seq\":$seq,\"wall_s\":$(( $(date +%s) - start ))}" \
+    echo "{\"case\":\"7b\",\"run_rc\":$rc,\"bench_rc\":$brc,\"seq\":$seq,\"wall_s\":$(( $(date +%s) - start ))}" \
       > "$out/summary.json"
-    cat "$out/run-stdout.log" "$out/metrics.jsonl" "$out/generate-stdout.log" "$out/trainer-bench.jsonl" "$out/summary.json"
+    cat "$out/run-stdout.log" "$out/metrics.jsonl" "$out/trainer-bench.jsonl" "$out/summary.json"
     ;;
   estimator)
     LOMO_MAIN="$(pwd)/bench/EstimatorGpu.java" timeout 540 "$home/bin/lomo-spark" "$out" /tmp/lomo-estimator-gpu \

@@ -90,7 +90,7 @@ class LearnabilityTest {
                 .superGlue(input, List.of(SuperGlueTask.BOOLQ), List.of(Split.TRAIN, Split.VAL))
                 .maxBadFraction(0)
                 .build());
-        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(PrepareStage.evalTable(prepared)), "val");
         long preparedAt = System.nanoTime();
 
         int pad = new ByteTokenizer().pad();

@@ -102,12 +102,12 @@ class PipelineS3Test {
         assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(checkpoints + "/step-00000004")), "keep the last 2");
 
         // evaluate the model as trained: dp 2 x tp 2 barrier tasks, each restoring its slices from s3a
-        EvalReport trained = CheckpointEvaluation.run(spark, spec, prepared + "/eval", "val", 16);
+        EvalReport trained = CheckpointEvaluation.run(spark, spec, PrepareStage.evalTable(prepared), "val", 16);
         assertEquals(200, trained.predictions().size());
 
         Path model = dir.resolve("model");
         CheckpointExport.export(new HadoopCheckpointStore(checkpoints, conf), 12, model);
-        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(PrepareStage.evalTable(prepared)), "val");
         assertEquals(400, val.size());
         double[] first = scores(model, val);
         double[] again = scores(model, val);

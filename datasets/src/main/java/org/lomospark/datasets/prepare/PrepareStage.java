@@ -65,6 +65,11 @@ public final class PrepareStage {
      */
     private static final double BYTE_TOKENS_PER_BYTE = 1.0;
     private static final double BPE_TOKENS_PER_BYTE = 0.35;
+    /** The eval table (Parquet: every candidate of every eval question) of the prepared output at {@code prepared}. */
+    public static String evalTable(String prepared) {
+        return prepared + "/" + Table.EVAL.dir;
+    }
+
     /** A compressed file is counted as this many times its size. */
     private static final int COMPRESSION_RATIO = 4;
 

@@ -102,7 +102,7 @@ public final class Run {
         TrainSpec spec = new TrainSpec(recipe, dir.path(CHECKPOINTS), pad(conf, c), c.failOnceAtStep(),
                 HadoopSettings.of(conf));
         if (c.evalEvery() > 0) {
-            spec = spec.withHeldOut(dir.path(PREPARED + "/eval"), c.evaluate().split(), c.evalEvery(),
+            spec = spec.withHeldOut(PrepareStage.evalTable(dir.path(PREPARED)), c.evaluate().split(), c.evalEvery(),
                     c.evaluate().batch());
         }
         out.printf("[train] -> %s%s%n", dir.path(CHECKPOINTS), done.map(s -> " (resuming from step " + s + ")")

@@ -33,7 +33,7 @@ import org.lomospark.trainer.tensor.Threads;
  * export is needed, so it scores the model exactly as trained (and an export can be checked against it).
  *
  * <pre>
- * EvalReport r = CheckpointEvaluation.run(spark, trainSpec, prepared + "/eval", "val", 32);
+ * EvalReport r = CheckpointEvaluation.run(spark, trainSpec, PrepareStage.evalTable(prepared), "val", 32);
  * </pre>
  */
 public final class CheckpointEvaluation {

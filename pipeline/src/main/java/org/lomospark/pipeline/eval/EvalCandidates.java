@@ -9,7 +9,7 @@ import org.lomospark.datasets.prompt.Candidate;
  * The candidate rows of a prepared output's {@code eval/} table, collected to the driver for scoring.
  *
  * <pre>{@code
- * List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+ * List<Candidate> val = EvalCandidates.collect(spark.read().parquet(PrepareStage.evalTable(prepared)), "val");
  * }</pre>
  */
 public final class EvalCandidates {

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.prompt.Candidate;
 import org.lomospark.pipeline.store.HadoopSettings;
 import org.lomospark.pipeline.train.TaskDevice;
@@ -38,7 +39,7 @@ public final class EvaluateStage {
      */
     public static EvalReport run(SparkSession spark, String model, String prepared, String split, int tasks,
                                  int batchSize, int padId, String device, String dtype) {
-        Dataset<Row> eval = spark.read().parquet(prepared + "/eval");
+        Dataset<Row> eval = spark.read().parquet(PrepareStage.evalTable(prepared));
         Dataset<Row> rows = EvalCandidates.columns(eval.where(eval.col("split").equalTo(split)))
                 .repartition(tasks, eval.col("task"), eval.col("group"))
                 .sortWithinPartitions("task", "group", "candidate");

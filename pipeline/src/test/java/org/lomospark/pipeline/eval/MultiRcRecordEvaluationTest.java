@@ -93,7 +93,7 @@ class MultiRcRecordEvaluationTest {
         PrepareStage.run(spark, PrepareSpec.builder(prepared)
                 .superGlue(input.toString(), List.of(SuperGlueTask.MULTIRC, SuperGlueTask.RECORD), List.of(Split.VAL))
                 .maxBadFraction(0).build());
-        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(prepared + "/eval"), "val");
+        List<Candidate> val = EvalCandidates.collect(spark.read().parquet(PrepareStage.evalTable(prepared)), "val");
         assertEquals(2 * 9 + 2 * 6 + 3, val.size(), "MultiRC: Yes/No per answer option; ReCoRD: one per entity");
 
         int pad = new ByteTokenizer().pad();

@@ -64,11 +64,11 @@ class HeldOutLossTest {
             Path metrics = dir.resolve("metrics.jsonl");
             TrainSpec spec = new TrainSpec(recipe, checkpoints.toString(), new ByteTokenizer().pad(),
                     HadoopSettings.of(spark.sparkContext().hadoopConfiguration()))
-                    .withHeldOut(prepared + "/eval", "val", 2, 16);
+                    .withHeldOut(PrepareStage.evalTable(prepared), "val", 2, 16);
             TrainStage.run(spark, spec, new PrintStream(OutputStream.nullOutputStream(), true,
                     StandardCharsets.UTF_8), metrics);
 
-            List<Candidate> gold = EvalCandidates.goldRows(spark.read().parquet(prepared + "/eval"), "val").stream()
+            List<Candidate> gold = EvalCandidates.goldRows(spark.read().parquet(PrepareStage.evalTable(prepared)), "val").stream()
                     .map(EvalCandidates::candidate).toList();
             assertEquals(24, gold.size(), "one gold answer per sampled question");
             List<String> lines = Files.readAllLines(metrics);
