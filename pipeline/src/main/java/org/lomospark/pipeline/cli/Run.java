@@ -17,6 +17,7 @@ import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.prepare.PrepareStage;
 import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.tokenize.Tokenizer;
 import org.lomospark.pipeline.config.PipelineConfig;
 import org.lomospark.pipeline.eval.EvalReport;
 import org.lomospark.pipeline.eval.EvaluateStage;
@@ -29,6 +30,7 @@ import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.checkpoint.ShardedCheckpoints;
+import org.lomospark.trainer.model.LlamaConfig.SpecialTokens;
 import org.lomospark.trainer.recipe.DataLayout;
 import org.lomospark.trainer.recipe.Recipe;
 
@@ -96,10 +98,13 @@ public final class Run {
             return done.get();
         }
         Manifest m = manifest(conf, dir);
-        // rows as long as the prepared data's longest: no step pads further than the data needs
+        // rows as long as the prepared data's longest: no step pads further than the data needs; the checkpoints
+        // record the tokenizer's special ids
+        Tokenizer t = TokenizerSpec.parse(c.prepare().tokenizer()).open(conf);
         Recipe recipe = c.recipe().withData(new DataLayout(dir.path(PREPARED), c.recipe().data().batch(),
-                m.longestRow() - 1));
-        TrainSpec spec = new TrainSpec(recipe, dir.path(CHECKPOINTS), pad(conf, c), c.failOnceAtStep(),
+                m.longestRow() - 1)).withModel(c.recipe().model().withTokens(SpecialTokens.of(t.bos(), t.eos(),
+                t.pad())));
+        TrainSpec spec = new TrainSpec(recipe, dir.path(CHECKPOINTS), t.pad(), c.failOnceAtStep(),
                 HadoopSettings.of(conf));
         if (c.evalEvery() > 0) {
             spec = spec.withHeldOut(PrepareStage.evalTable(dir.path(PREPARED)), c.evaluate().split(), c.evalEvery(),

@@ -662,7 +662,8 @@ public final class LomoFineTuner extends Estimator<LomoModel> implements MLWrita
                 checked.runtime().dp(), done.isPresent());
         System.out.printf("fine-tuning on %d rows (%d tokens, the longest %d)%n", data.rows(), data.tokens(),
                 data.longestRow());
-        Recipe r = checked.withData(new DataLayout(run.data(), checked.data().batch(), data.longestRow() - 1));
+        Recipe r = checked.withData(new DataLayout(run.data(), checked.data().batch(), data.longestRow() - 1))
+                .withModel(checked.model().withTokens(LlamaConfig.SpecialTokens.of(t.bos(), t.eos(), t.pad())));
         long steps = r.hyper().steps();
         if (done.isEmpty() || done.get() < steps) {
             TrainStage.runInto(RunDir.open(root, conf), spark, new TrainSpec(r, run.checkpoints(), t.pad(),

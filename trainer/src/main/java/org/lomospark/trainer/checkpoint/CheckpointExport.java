@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.tensor.Native;
@@ -61,6 +62,9 @@ public final class CheckpointExport {
             Files.createDirectories(out);
             Files.copy(ranks.get(0).resolve("config.json"), out.resolve("config.json"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // from the config, so a checkpoint written before generation_config.json existed exports one too
+            Files.writeString(out.resolve(LlamaConfig.GENERATION_CONFIG),
+                    LlamaConfig.fromJson(out.resolve("config.json")).generationConfigJson());
             HfCheckpoint.save(out, whole, SHARD_BYTES);
             Native.closeAll(whole.values());
         } finally {

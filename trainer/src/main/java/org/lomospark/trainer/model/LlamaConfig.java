@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The shape of a LLaMA-family decoder, read from (and written as) a Hugging Face {@code config.json}.
@@ -33,7 +35,42 @@ public record LlamaConfig(
         int maxPositions,
         boolean tieWordEmbeddings,
         boolean attentionBias,
-        String modelType) {
+        String modelType,
+        SpecialTokens tokens) {
+    /** The model types whose math this decoder is: LLaMA's, Mistral's without a sliding window, Qwen2's. */
+    private static final List<String> MODEL_TYPES = List.of("llama", "mistral", "qwen2");
+
+    /**
+     * The special token ids a config.json carries ({@code bos_token_id}, {@code eos_token_id}, one or a list, and
+     * {@code pad_token_id}); null where unknown. They do not change the math; export writes them back, and
+     * {@code generation_config.json} from them.
+     */
+    public record SpecialTokens(Integer bos, List<Integer> eos, Integer pad) implements java.io.Serializable {
+        public static final SpecialTokens NONE = new SpecialTokens(null, List.of(), null);
+
+        public SpecialTokens {
+            eos = eos == null ? List.of() : List.copyOf(eos);
+        }
+
+        /** A tokenizer's ids: one eos. */
+        public static SpecialTokens of(int bos, int eos, int pad) {
+            return new SpecialTokens(bos, List.of(eos), pad);
+        }
+    }
+
+    /** A shape with no special token ids recorded. */
+    public LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
+                       int maxPositions, boolean tieWordEmbeddings, boolean attentionBias, String modelType) {
+        this(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps,
+                ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, attentionBias, modelType, SpecialTokens.NONE);
+    }
+
+    /** The same shape with {@code tokens} as its special token ids. */
+    public LlamaConfig withTokens(SpecialTokens tokens) {
+        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, attentionBias, modelType, tokens);
+    }
 
     /** The {@code llama3} rope_scaling block of a config.json. */
     public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
@@ -56,6 +93,9 @@ public record LlamaConfig(
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(maxPositions > 0, "max_position_embeddings must be > 0");
         modelType = modelType == null ? "llama" : modelType;
+        require(MODEL_TYPES.contains(modelType), "model_type '" + modelType + "' is not supported (supported: "
+                + String.join(", ", MODEL_TYPES) + ")");
+        tokens = tokens == null ? SpecialTokens.NONE : tokens;
     }
 
     /** Builds a config with head_dim = hidden/heads and the common LLaMA defaults. */
@@ -117,6 +157,13 @@ public record LlamaConfig(
         }
     }
 
+    /**
+     * Reads both forms of the rotary settings: transformers 5.x's {@code rope_parameters} ({@code rope_type},
+     * {@code rope_theta}, llama3's {@code factor}...) and 4.x's top-level {@code rope_theta} and
+     * {@code rope_scaling}. Any setting that would change the math and that this decoder does not compute is
+     * refused, naming the field: another rope type, a sliding window, an activation other than silu, MLP biases,
+     * {@code pretraining_tp} above 1, attention dropout, another model type.
+     */
     static LlamaConfig fromJson(JsonNode n) {
         String type = n.path("model_type").asText("llama");
         int hidden = intField(n, "hidden_size");
@@ -126,26 +173,112 @@ public record LlamaConfig(
         int headDim = n.has("head_dim") && !n.get("head_dim").isNull() ? intField(n, "head_dim") : hidden / heads;
         // Qwen2 configs carry no attention_bias key: the architecture always has q/k/v biases.
         boolean bias = n.has("attention_bias") ? n.get("attention_bias").asBoolean() : type.equals("qwen2");
+        refuseUnsupported(n, type);
+        JsonNode parameters = n.get("rope_parameters");
+        double theta;
+        RopeScaling scaling;
+        if (parameters != null && !parameters.isNull()) {
+            theta = parameters.path("rope_theta").asDouble(n.path("rope_theta").asDouble(10000.0));
+            if (n.has("rope_theta") && !n.get("rope_theta").isNull() && n.get("rope_theta").asDouble() != theta) {
+                throw new IllegalArgumentException("rope_theta (" + n.get("rope_theta").asDouble() + ") and "
+                        + "rope_parameters.rope_theta (" + theta + ") disagree");
+            }
+            scaling = ropeScaling(parameters, "rope_parameters");
+            JsonNode legacy = n.get("rope_scaling");
+            if (legacy != null && !legacy.isNull() && !Objects.equals(ropeScaling(legacy, "rope_scaling"),
+                    scaling)) {
+                throw new IllegalArgumentException("rope_scaling and rope_parameters disagree");
+            }
+        } else {
+            theta = n.path("rope_theta").asDouble(10000.0);
+            JsonNode legacy = n.get("rope_scaling");
+            scaling = legacy == null || legacy.isNull() ? null : ropeScaling(legacy, "rope_scaling");
+        }
         return new LlamaConfig(intField(n, "vocab_size"), hidden, intField(n, "intermediate_size"),
                 intField(n, "num_hidden_layers"), heads, kvHeads, headDim,
-                n.path("rms_norm_eps").asDouble(1e-6), n.path("rope_theta").asDouble(10000.0),
-                ropeScaling(n.get("rope_scaling")), n.path("max_position_embeddings").asInt(4096),
-                n.path("tie_word_embeddings").asBoolean(false), bias, type);
+                n.path("rms_norm_eps").asDouble(1e-6), theta, scaling, n.path("max_position_embeddings").asInt(4096),
+                n.path("tie_word_embeddings").asBoolean(false), bias, type,
+                new SpecialTokens(optionalInt(n, "bos_token_id"), ids(n, "eos_token_id"), optionalInt(n, "pad_token_id")));
     }
 
-    private static RopeScaling ropeScaling(JsonNode r) {
-        if (r == null || r.isNull()) {
-            return null;
+    private static void refuseUnsupported(JsonNode n, String type) {
+        if (!MODEL_TYPES.contains(type)) {
+            throw new IllegalArgumentException("model_type '" + type + "' is not supported (supported: "
+                    + String.join(", ", MODEL_TYPES) + ")");
         }
-        String kind = r.has("rope_type") ? r.get("rope_type").asText() : r.path("type").asText("");
+        for (String act : List.of("hidden_act", "hidden_activation")) {
+            if (n.hasNonNull(act) && !n.get(act).asText().equals("silu")) {
+                throw new IllegalArgumentException(act + " '" + n.get(act).asText() + "' is not supported (only silu)");
+            }
+        }
+        if (n.path("mlp_bias").asBoolean(false)) {
+            throw new IllegalArgumentException("mlp_bias true is not supported (the MLP projections have no bias)");
+        }
+        if (n.path("pretraining_tp").asInt(1) > 1) {
+            throw new IllegalArgumentException("pretraining_tp " + n.get("pretraining_tp").asInt()
+                    + " is not supported (only 1: the projections computed whole)");
+        }
+        if (n.path("attention_dropout").asDouble(0) != 0) {
+            throw new IllegalArgumentException("attention_dropout " + n.get("attention_dropout").asDouble()
+                    + " is not supported (only 0)");
+        }
+        // Qwen2 names a window it uses only with use_sliding_window; Mistral uses any window it names
+        boolean windowed = type.equals("qwen2") ? n.path("use_sliding_window").asBoolean(false)
+                : n.hasNonNull("sliding_window");
+        if (windowed) {
+            throw new IllegalArgumentException((type.equals("qwen2") ? "use_sliding_window true" : "sliding_window "
+                    + n.get("sliding_window")) + " is not supported (full causal attention only)");
+        }
+        JsonNode layers = n.get("layer_types");
+        if (layers != null && layers.isArray()) {
+            for (int i = 0; i < layers.size(); i++) {
+                if (!layers.get(i).asText().equals("full_attention")) {
+                    throw new IllegalArgumentException("layer_types[" + i + "] '" + layers.get(i).asText()
+                            + "' is not supported (full_attention only)");
+                }
+            }
+        }
+    }
+
+    /** A {@code rope_parameters} or {@code rope_scaling} block: null for plain RoPE, llama3's, or an error. */
+    private static RopeScaling ropeScaling(JsonNode r, String field) {
+        String kind = r.has("rope_type") ? r.get("rope_type").asText() : r.path("type").asText("default");
         if (kind.equals("default")) {
             return null;
         }
         if (!kind.equals("llama3")) {
-            throw new IllegalArgumentException("rope_scaling type '" + kind + "' is not supported (supported: llama3)");
+            throw new IllegalArgumentException(field + ".rope_type '" + kind + "' is not supported (supported: "
+                    + "default, llama3)");
         }
         return new RopeScaling(r.path("factor").asDouble(8.0), r.path("low_freq_factor").asDouble(1.0),
                 r.path("high_freq_factor").asDouble(4.0), r.path("original_max_position_embeddings").asInt(8192));
+    }
+
+    private static Integer optionalInt(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.canConvertToInt()) {
+            throw new IllegalArgumentException("field '" + field + "' is not an integer: " + v);
+        }
+        return v.intValue();
+    }
+
+    /** One id or a list of them (LLaMA-3's eos_token_id). */
+    private static List<Integer> ids(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>();
+        for (JsonNode e : v.isArray() ? v : List.of(v)) {
+            if (!e.canConvertToInt()) {
+                throw new IllegalArgumentException("field '" + field + "' is not an integer or a list of them: " + v);
+            }
+            out.add(e.intValue());
+        }
+        return out;
     }
 
     private static int intField(JsonNode n, String field) {
@@ -156,11 +289,16 @@ public record LlamaConfig(
         return v.intValue();
     }
 
-    /** The config.json Hugging Face transformers reads back for this shape. */
+    /**
+     * The config.json Hugging Face transformers 4.x and 5.x both read back as this model: the rotary settings in
+     * both forms ({@code rope_theta} and {@code rope_scaling}; {@code rope_parameters}), the dtype under both names
+     * ({@code torch_dtype}, {@code dtype}), the settings this decoder fixes written out, and the special token ids.
+     */
     public String toJson(String torchDtype) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode n = m.createObjectNode();
-        n.putArray("architectures").add(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+        n.putArray("architectures").add(modelType.equals("qwen2") ? "Qwen2ForCausalLM"
+                : modelType.equals("mistral") ? "MistralForCausalLM" : "LlamaForCausalLM");
         n.put("model_type", modelType);
         n.put("vocab_size", vocabSize);
         n.put("hidden_size", hiddenSize);
@@ -171,16 +309,64 @@ public record LlamaConfig(
         n.put("head_dim", headDim);
         n.put("hidden_act", "silu");
         n.put("rms_norm_eps", rmsNormEps);
-        n.put("rope_theta", ropeTheta);
         n.put("max_position_embeddings", maxPositions);
         n.put("tie_word_embeddings", tieWordEmbeddings);
         n.put("attention_bias", attentionBias);
-        n.put("torch_dtype", torchDtype);
-        if (ropeScaling != null) {
-            n.set("rope_scaling", m.valueToTree(Map.of("rope_type", "llama3", "factor", ropeScaling.factor,
-                    "low_freq_factor", ropeScaling.lowFreqFactor, "high_freq_factor", ropeScaling.highFreqFactor,
-                    "original_max_position_embeddings", ropeScaling.originalMaxPositions)));
+        n.put("attention_dropout", 0.0);
+        if (!modelType.equals("qwen2")) {
+            n.put("mlp_bias", false);
+            n.put("pretraining_tp", 1);
         }
+        if (!modelType.equals("llama")) {
+            n.putNull("sliding_window");
+            n.put("use_sliding_window", false);
+        }
+        n.put("torch_dtype", torchDtype);
+        n.put("dtype", torchDtype);
+        n.put("rope_theta", ropeTheta);
+        ObjectNode rope = n.putObject("rope_parameters");
+        rope.put("rope_type", ropeScaling == null ? "default" : "llama3");
+        rope.put("rope_theta", ropeTheta);
+        if (ropeScaling == null) {
+            n.putNull("rope_scaling");
+        } else {
+            ObjectNode legacy = n.putObject("rope_scaling");
+            legacy.put("rope_type", "llama3");
+            for (ObjectNode o : List.of(legacy, rope)) {
+                o.put("factor", ropeScaling.factor);
+                o.put("low_freq_factor", ropeScaling.lowFreqFactor);
+                o.put("high_freq_factor", ropeScaling.highFreqFactor);
+                o.put("original_max_position_embeddings", ropeScaling.originalMaxPositions);
+            }
+        }
+        putTokens(n);
+        return pretty(m, n);
+    }
+
+    /** The generation_config.json transformers reads: the special token ids, greedy by default. */
+    public String generationConfigJson() {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode n = m.createObjectNode();
+        putTokens(n);
+        n.put("do_sample", false);
+        return pretty(m, n);
+    }
+
+    private void putTokens(ObjectNode n) {
+        if (tokens.bos() != null) {
+            n.put("bos_token_id", tokens.bos());
+        }
+        if (tokens.eos().size() == 1) {
+            n.put("eos_token_id", tokens.eos().get(0));
+        } else if (!tokens.eos().isEmpty()) {
+            tokens.eos().forEach(n.putArray("eos_token_id")::add);
+        }
+        if (tokens.pad() != null) {
+            n.put("pad_token_id", tokens.pad());
+        }
+    }
+
+    private static String pretty(ObjectMapper m, ObjectNode n) {
         try {
             return m.writerWithDefaultPrettyPrinter().writeValueAsString(n);
         } catch (IOException e) {
@@ -188,10 +374,14 @@ public record LlamaConfig(
         }
     }
 
-    /** Writes config.json into a checkpoint directory. */
+    /** Writes config.json and generation_config.json into a checkpoint directory. */
     public void writeTo(Path dir, String torchDtype) throws IOException {
+        Files.writeString(dir.resolve(GENERATION_CONFIG), generationConfigJson());
         Files.writeString(dir.resolve("config.json"), toJson(torchDtype));
     }
+
+    /** The file beside config.json that holds {@link #generationConfigJson}. */
+    public static final String GENERATION_CONFIG = "generation_config.json";
 
     private static void require(boolean ok, String message) {
         if (!ok) {

@@ -9,15 +9,27 @@ import org.lomospark.trainer.model.LlamaConfig;
  *
  * @param preset a preset name ({@code tiny}, {@code llama-7b}, ...) or a local {@code config.json}
  * @param initFrom a local Hugging Face checkpoint directory to start from, or null for random init by seed
+ * @param tokens the special token ids of the tokenizer the data was made with, recorded in every checkpoint's
+ *               and the export's config.json; null keeps the config's own
  */
-public record BaseModel(String preset, String initFrom) implements Serializable {
+public record BaseModel(String preset, String initFrom, LlamaConfig.SpecialTokens tokens) implements Serializable {
     public BaseModel {
         Settings.require(preset != null && !preset.isBlank(), "model", preset, "a preset name or a config.json");
         initFrom = initFrom == null || initFrom.isBlank() ? null : initFrom;
     }
 
-    /** The architecture: the preset, or the {@code config.json} {@link #preset()} names. */
+    public BaseModel(String preset, String initFrom) {
+        this(preset, initFrom, null);
+    }
+
+    /** This model with the data's tokenizer's special token ids. */
+    public BaseModel withTokens(LlamaConfig.SpecialTokens ids) {
+        return new BaseModel(preset, initFrom, ids);
+    }
+
+    /** The architecture: the preset, or the {@code config.json} {@link #preset()} names, with {@link #tokens()}. */
     public LlamaConfig config() throws IOException {
-        return LlamaConfig.of(preset);
+        LlamaConfig c = LlamaConfig.of(preset);
+        return tokens == null ? c : c.withTokens(tokens);
     }
 }

@@ -34,6 +34,11 @@ public record Recipe(BaseModel model, HyperParams hyper, RuntimeParams runtime, 
         }
     }
 
+    /** This recipe training another base model. */
+    public Recipe withModel(BaseModel other) {
+        return new Recipe(other, hyper, runtime, data);
+    }
+
     /** This recipe over other data. */
     public Recipe withData(DataLayout other) {
         return new Recipe(model, hyper, runtime, other);

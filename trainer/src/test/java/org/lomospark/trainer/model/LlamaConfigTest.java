@@ -64,6 +64,87 @@ class LlamaConfigTest {
         assertTrue(assertThrows(IOException.class, () -> LlamaConfig.fromJson(yarn)).getMessage().contains("yarn"));
     }
 
+    private static final String SHAPE = """
+            "vocab_size":300,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,
+            "num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":2048,""";
+
+    @Test
+    void readsTransformers5RopeParametersAsThe4xFormSaysTheSame() throws IOException {
+        LlamaConfig v5 = LlamaConfig.fromJson(write("{" + SHAPE + """
+                "rope_parameters":{"rope_type":"llama3","rope_theta":500000.0,"factor":8.0,"low_freq_factor":1.0,
+                                   "high_freq_factor":4.0,"original_max_position_embeddings":1024}}"""));
+        LlamaConfig v4 = LlamaConfig.fromJson(write("{" + SHAPE + """
+                "rope_theta":500000.0,"rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,
+                                   "high_freq_factor":4.0,"original_max_position_embeddings":1024}}"""));
+        assertEquals(500000.0, v5.ropeTheta());
+        assertEquals(new LlamaConfig.RopeScaling(8, 1, 4, 1024), v5.ropeScaling());
+        assertEquals(v4, v5);
+        LlamaConfig plain = LlamaConfig.fromJson(write("{" + SHAPE + """
+                "rope_parameters":{"rope_type":"default","rope_theta":1000000.0}}"""));
+        assertEquals(1000000.0, plain.ropeTheta());
+        assertNull(plain.ropeScaling());
+    }
+
+    @Test
+    void exportWritesBothRopeFormsTheTokenIdsAndAGenerationConfig() throws IOException {
+        LlamaConfig c = new LlamaConfig(300, 64, 128, 2, 4, 2, 16, 1e-5, 500000,
+                new LlamaConfig.RopeScaling(8, 1, 4, 1024), 2048, true, false, "llama",
+                new LlamaConfig.SpecialTokens(1, java.util.List.of(2, 7), 0));
+        c.writeTo(dir, "float32");
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("config.json").toFile());
+        assertEquals(500000.0, n.get("rope_theta").asDouble());
+        assertEquals("llama3", n.get("rope_scaling").get("rope_type").asText());
+        assertEquals(1024, n.get("rope_scaling").get("original_max_position_embeddings").asInt());
+        assertEquals(500000.0, n.get("rope_parameters").get("rope_theta").asDouble());
+        assertEquals(8.0, n.get("rope_parameters").get("factor").asDouble());
+        assertEquals(1, n.get("bos_token_id").asInt());
+        assertEquals("[2,7]", n.get("eos_token_id").toString());
+        assertEquals(0, n.get("pad_token_id").asInt());
+        assertEquals("float32", n.get("torch_dtype").asText());
+        assertEquals("float32", n.get("dtype").asText());
+        com.fasterxml.jackson.databind.JsonNode g = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve(LlamaConfig.GENERATION_CONFIG).toFile());
+        assertEquals(1, g.get("bos_token_id").asInt());
+        assertEquals("[2,7]", g.get("eos_token_id").toString());
+        assertEquals(c, LlamaConfig.fromJson(dir.resolve("config.json")));
+        // the 5.x form alone reads back the same
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove(java.util.List.of("rope_theta", "rope_scaling"));
+        Files.writeString(dir.resolve("config.json"), n.toString());
+        assertEquals(c, LlamaConfig.fromJson(dir.resolve("config.json")));
+    }
+
+    @Test
+    void settingsThatChangeTheMathAndAreNotComputedAreRefusedNamingTheField() throws IOException {
+        String[][] cases = {
+            {"\"rope_parameters\":{\"rope_type\":\"yarn\",\"rope_theta\":10000.0,\"factor\":4.0}",
+                "rope_parameters.rope_type 'yarn'"},
+            {"\"rope_scaling\":{\"type\":\"dynamic\",\"factor\":2.0}", "rope_scaling.rope_type 'dynamic'"},
+            {"\"rope_scaling\":{\"rope_type\":\"longrope\"}", "'longrope'"},
+            {"\"model_type\":\"mistral\",\"sliding_window\":4096", "sliding_window 4096"},
+            {"\"model_type\":\"qwen2\",\"use_sliding_window\":true,\"sliding_window\":4096",
+                "use_sliding_window true"},
+            {"\"layer_types\":[\"full_attention\",\"sliding_attention\"]", "layer_types[1] 'sliding_attention'"},
+            {"\"hidden_act\":\"gelu\"", "hidden_act 'gelu'"},
+            {"\"mlp_bias\":true", "mlp_bias"},
+            {"\"pretraining_tp\":2", "pretraining_tp 2"},
+            {"\"attention_dropout\":0.1", "attention_dropout 0.1"},
+            {"\"model_type\":\"gemma\"", "model_type 'gemma'"},
+            {"\"rope_theta\":10000.0,\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0}",
+                "rope_theta (10000.0) and rope_parameters.rope_theta (500000.0) disagree"},
+        };
+        for (String[] c : cases) {
+            Path f = write("{" + SHAPE + c[0] + "}");
+            IOException e = assertThrows(IOException.class, () -> LlamaConfig.fromJson(f), c[0]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains(f.toString()), e.getMessage());
+        }
+        // what is fine stays fine: a Qwen2 window that is off, full attention everywhere, silu, tp 1
+        LlamaConfig.fromJson(write("{" + SHAPE + """
+                "model_type":"qwen2","use_sliding_window":false,"sliding_window":131072,"hidden_act":"silu",
+                "layer_types":["full_attention","full_attention"],"pretraining_tp":1,"mlp_bias":false,
+                "attention_dropout":0.0}"""));
+    }
+
     private Path write(String json) throws IOException {
         Path f = Files.createTempFile(dir, "config", ".json");
         Files.writeString(f, json);
