@@ -30,6 +30,7 @@ import org.lomospark.pipeline.store.RunDir;
 import org.lomospark.pipeline.train.TrainSpec;
 import org.lomospark.pipeline.train.TrainStage;
 import org.lomospark.trainer.checkpoint.ShardedCheckpoints;
+import org.lomospark.trainer.model.LlamaConfig;
 import org.lomospark.trainer.model.LlamaConfig.SpecialTokens;
 import org.lomospark.trainer.recipe.DataLayout;
 import org.lomospark.trainer.recipe.Recipe;
@@ -100,7 +101,13 @@ public final class Run {
         Manifest m = manifest(conf, dir);
         // rows as long as the prepared data's longest: no step pads further than the data needs; the checkpoints
         // record the tokenizer's special ids
-        Tokenizer t = TokenizerSpec.parse(c.prepare().tokenizer()).open(conf);
+        Tokenizer t = preparedWith(m, dir, c, conf);
+        LlamaConfig model = c.recipe().model().config();
+        if (m.vocabSize() > model.vocabSize()) {
+            throw new IllegalArgumentException(dir.path(PREPARED) + " holds ids of a vocabulary of " + m.vocabSize()
+                    + " (tokenizer " + m.tokenizer() + "), more than model.preset " + c.recipe().model().preset()
+                    + "'s " + model.vocabSize() + ": train a model whose vocabulary holds the tokenizer's");
+        }
         Recipe recipe = c.recipe().withData(new DataLayout(dir.path(PREPARED), c.recipe().data().batch(),
                 m.longestRow() - 1)).withModel(c.recipe().model().withTokens(SpecialTokens.of(t.bos(), t.eos(),
                 t.pad())));
@@ -142,7 +149,8 @@ public final class Run {
         PipelineConfig.Evaluate e = c.evaluate();
         out.printf("[evaluate] %s on the %s split (%s, %s)%n", dir.path(MODEL), e.split(), e.device(), e.dtype());
         EvalReport report = EvaluateStage.run(spark, dir.path(MODEL), dir.path(PREPARED), e.split(),
-                e.tasks() > 0 ? e.tasks() : spark.sparkContext().defaultParallelism(), e.batch(), pad(conf, c),
+                e.tasks() > 0 ? e.tasks() : spark.sparkContext().defaultParallelism(), e.batch(),
+                preparedWith(manifest(conf, dir), dir, c, conf).pad(),
                 e.device(), e.dtype());
         out.print(report.table());
         ObjectNode json = new ObjectMapper().createObjectNode();
@@ -216,12 +224,25 @@ public final class Run {
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.path(PREPARED + "/" + Manifest.FILE_NAME));
         FileSystem fs = file.getFileSystem(conf);
         if (!fs.exists(file)) {
-            throw new IllegalStateException("nothing to train on: " + file + " does not exist (run prepare first)");
+            throw new IllegalStateException("no prepared data: " + file + " does not exist (run prepare first)");
         }
         return Manifest.read(fs, file);
     }
 
-    private static int pad(Configuration conf, PipelineConfig c) throws IOException {
-        return TokenizerSpec.parse(c.prepare().tokenizer()).open(conf).pad();
+    /**
+     * The configured tokenizer ({@code prepare.tokenizer}), checked to be the one the prepared data was made with:
+     * ids from another tokenizer would train (or score) the wrong text, and the export would ship the wrong
+     * tokenizer files with the weights.
+     */
+    private static Tokenizer preparedWith(Manifest m, RunDir dir, PipelineConfig c, Configuration conf)
+            throws IOException {
+        Tokenizer t = TokenizerSpec.parse(c.prepare().tokenizer()).open(conf);
+        if (!t.fingerprint().equals(m.tokenizerFingerprint())) {
+            throw new IllegalArgumentException(dir.path(PREPARED) + " was prepared with tokenizer " + m.tokenizer()
+                    + " (fingerprint " + m.tokenizerFingerprint() + "), but prepare.tokenizer = "
+                    + c.prepare().tokenizer() + " is another (fingerprint " + t.fingerprint() + "): prepare again"
+                    + " with this tokenizer into a new run-dir, or set prepare.tokenizer back");
+        }
+        return t;
     }
 }

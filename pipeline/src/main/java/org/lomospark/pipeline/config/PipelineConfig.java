@@ -132,7 +132,9 @@ public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long
     private static Config override(String key, String value, String what) {
         try {
             ConfigParseOptions origin = ConfigParseOptions.defaults().setOriginDescription(what);
-            if (value.startsWith("[") || value.startsWith("{")) {
+            // a list, an object, or a quoted string ("runs/x y", "local[3]"): HOCON, so the quotes are not kept
+            if (value.startsWith("[") || value.startsWith("{")
+                    || (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\""))) {
                 return ConfigFactory.parseString(key + " = " + value, origin);
             }
             Config blank = ConfigFactory.parseString(key + " = null", origin);

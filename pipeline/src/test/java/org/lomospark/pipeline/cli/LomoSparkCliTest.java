@@ -1,6 +1,7 @@
 package org.lomospark.pipeline.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,15 @@ class LomoSparkCliTest {
                             true, StandardCharsets.UTF_8)));
             assertTrue(early.getMessage().contains("has no committed checkpoint (run train first)"),
                     early.getMessage());
+            // data tokenized with one tokenizer is never trained with another
+            Path other = otherTokenizer(dir.resolve("word-level"));
+            PipelineConfig mixed = config("run-dir=" + runDir, "prepare.tokenizer=\"" + other + "\"");
+            IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                    () -> LomoSparkCli.execute(spark, "train", mixed, new PrintStream(new ByteArrayOutputStream(),
+                            true, StandardCharsets.UTF_8)));
+            assertTrue(wrong.getMessage().contains("was prepared with tokenizer byte (fingerprint byte-utf8-v1), but "
+                    + "prepare.tokenizer = " + other + " is another"), wrong.getMessage());
+            assertFalse(Files.exists(runDir.resolve("checkpoints")), "nothing trained");
 
             String trained = execute(spark, "train", c);
             assertTrue(trained.contains("step 20/20"), trained);
@@ -55,6 +65,10 @@ class LomoSparkCliTest {
             assertTrue(Files.size(runDir.resolve("loss.png")) > 0);
             execute(spark, "export", c);
             assertTrue(Files.exists(runDir.resolve("model/config.json")));
+            IllegalArgumentException wrongEval = assertThrows(IllegalArgumentException.class,
+                    () -> LomoSparkCli.execute(spark, "evaluate", mixed, new PrintStream(new ByteArrayOutputStream(),
+                            true, StandardCharsets.UTF_8)));
+            assertTrue(wrongEval.getMessage().contains("was prepared with tokenizer byte"), wrongEval.getMessage());
             String evaluated = execute(spark, "evaluate", c);
             assertTrue(evaluated.contains("BoolQ"), evaluated);
             JsonNode eval = new ObjectMapper().readTree(runDir.resolve("eval.json").toFile());
@@ -119,6 +133,25 @@ class LomoSparkCliTest {
                 .getMessage().contains("unknown command 'fit'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LomoSparkCli.parse(new String[] {"run",
             "--steps", "3"})).getMessage().contains("unexpected argument '--steps'"));
+    }
+
+    /** A word-level Hugging Face tokenizer of a dozen words: another tokenizer than the byte one. */
+    private static Path otherTokenizer(Path at) throws Exception {
+        Files.createDirectories(at);
+        Files.writeString(at.resolve("tokenizer.json"), """
+                {"version": "1.0", "truncation": null, "padding": null,
+                 "added_tokens": [
+                   {"id": 0, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true},
+                   {"id": 1, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true},
+                   {"id": 2, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false,
+                    "normalized": false, "special": true}],
+                 "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+                 "model": {"type": "WordLevel", "unk_token": "<unk>", "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2,
+                   "yes": 3, "no": 4, "is": 5, "the": 6, "?": 7}}}
+                """);
+        return at;
     }
 
     private static PipelineConfig config(String... overrides) {

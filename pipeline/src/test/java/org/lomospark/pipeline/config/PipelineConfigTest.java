@@ -51,6 +51,17 @@ class PipelineConfigTest {
     }
 
     @Test
+    void aQuotedOverrideMeansTheStringInsideTheQuotes() {
+        PipelineConfig c = PipelineConfig.load(List.of(), List.of("spark.\"spark.master\"=\"local[3]\"",
+                "run-dir=\"runs/x y\"", "prepare.tokenizer=\"models/llama 2\""));
+        assertEquals("local[3]", c.spark().get("spark.master"));
+        assertEquals("runs/x y", c.runDir());
+        assertEquals("models/llama 2", c.prepare().tokenizer());
+        // unquoted values stay as written
+        assertEquals("runs/plain", PipelineConfig.load(List.of(), List.of("run-dir=runs/plain")).runDir());
+    }
+
+    @Test
     void aTypoIsAnErrorNamingTheKeyTheFileAndTheKnownKeys() throws Exception {
         Path f = write("typo.conf", "lomo {\n  train {\n    stesp = 100\n  }\n}\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
