@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.lomospark.datasets.prepare.Manifest;
 import org.lomospark.pipeline.store.RunDir;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -100,6 +101,23 @@ public final class TrainStage {
             throw new IllegalArgumentException(spec.prepared() + " has " + shards + " trainer shards, fewer than dp "
                     + dp + ": every data-parallel rank needs at least one (prepare with --shards " + dp
                     + " or more)");
+        }
+        // shard s is rank s mod dp's: a rank whose shards are all empty would fail inside its barrier task, retried
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(spec.prepared());
+        List<Manifest.Shard> listed = Manifest.read(root.getFileSystem(conf), new org.apache.hadoop.fs.Path(root, Manifest.FILE_NAME))
+                .shards();
+        long[] examples = new long[dp];
+        for (int s = 0; s < listed.size(); s++) {
+            examples[s % dp] += listed.get(s).examples();
+        }
+        for (int rank = 0; rank < dp; rank++) {
+            if (examples[rank] == 0) {
+                long total = listed.stream().mapToLong(Manifest.Shard::examples).sum();
+                throw new IllegalArgumentException(spec.prepared() + ": data-parallel rank " + rank + " of dp " + dp
+                        + " gets no rows (its shards " + rank + ", " + (rank + dp) + "... hold none; " + total
+                        + " train rows in " + listed.size() + " shards): train with a smaller dp, or prepare more"
+                        + " data (with packing, fewer rows come out than examples go in)");
+            }
         }
         // Local mode's slots are known up front. On a cluster, executors may still be registering (the count so far
         // says nothing), and Spark's own barrier check waits for enough slots and fails with its reason if none come.

@@ -1,13 +1,18 @@
 package org.lomospark.pipeline.train;
 
+import org.lomospark.datasets.prepare.Manifest;
+import org.lomospark.datasets.prepare.PrepareSpec;
 import org.lomospark.datasets.prepare.PrepareStage;
-import org.lomospark.trainer.checkpoint.CheckpointExport;
-import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
-import org.lomospark.trainer.recipe.Settings;
-import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.datasets.prepare.TrainShard;
+import org.lomospark.datasets.prepare.TrainShardWriter;
+import org.lomospark.datasets.prompt.TrainingExample;
+import org.lomospark.datasets.superglue.Split;
+import org.lomospark.datasets.superglue.SuperGlueTask;
+import org.lomospark.datasets.testing.LocalSpark;
 import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,14 +30,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lomospark.datasets.testing.LocalSpark;
-import org.lomospark.datasets.prepare.PrepareSpec;
-import org.lomospark.datasets.superglue.Split;
-import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.trainer.checkpoint.CheckpointExport;
+import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.SafetensorsFile;
+import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.Settings;
 
 /** The barrier training stage on local[2]: two data-parallel ranks, checkpoints, and a retried stage. */
 class TrainStageTest {
@@ -70,10 +75,14 @@ class TrainStageTest {
     }
 
     private static TrainSpec spec(Path checkpoints, int dp, int tp, long failAt) {
+        return spec(prepared, checkpoints, dp, tp, failAt);
+    }
+
+    private static TrainSpec spec(Path data, Path checkpoints, int dp, int tp, long failAt) {
         Recipe recipe = Settings.named(Map.ofEntries(Map.entry("seed", 7), Map.entry("dp", dp), Map.entry("tp", tp),
                 Map.entry("steps", 8), Map.entry("batch", 2), Map.entry("lr", 0.05), Map.entry("warmup", 2),
                 Map.entry("clip-norm", 0), Map.entry("save-every", 2), Map.entry("keep-last", 2),
-                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, prepared.toString(), 128);
+                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, data.toString(), 128);
         return new TrainSpec(recipe, checkpoints.toString(), new ByteTokenizer().pad(), failAt,
                 HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
     }
@@ -141,6 +150,30 @@ class TrainStageTest {
                 () -> TrainStage.run(spark, spec(dir.resolve("d"), 2, 2, 0), System.out, null));
         assertTrue(world.getMessage().contains("dp 2 x tp 2 needs 4 task slots at once")
                 && world.getMessage().contains("has 2"), world::getMessage);
+    }
+
+    @Test
+    void aDataParallelRankWithoutRowsFailsBeforeAnyTask() throws Exception {
+        // two shards, the second empty (as packing a small sample into few rows leaves them): rank 1 has nothing
+        Path sparse = dir.resolve("sparse");
+        ByteTokenizer bytes = new ByteTokenizer();
+        org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+                spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.Path shards = new org.apache.hadoop.fs.Path(sparse.resolve(TrainShard.DIR).toUri());
+        int[] tokens = {bytes.bos(), 72, 105, bytes.eos()};
+        boolean[] mask = {false, true, true, true};
+        List<Manifest.Shard> entries = List.of(
+                TrainShardWriter.writeShard(fs, shards, 0, List.of(new TrainingExample("t", "a", tokens, mask),
+                        new TrainingExample("t", "b", tokens, mask)).iterator()),
+                TrainShardWriter.writeShard(fs, shards, 1, java.util.Collections.emptyIterator()));
+        Manifest.ofShards("byte", bytes, 128, tokens.length, entries)
+                .write(fs, new org.apache.hadoop.fs.Path(sparse.resolve(Manifest.FILE_NAME).toUri()));
+        Path checkpoints = dir.resolve("sparse-checkpoints");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainStage.run(spark, spec(sparse, checkpoints, 2, 1, 0), System.out, null));
+        assertTrue(e.getMessage().contains("data-parallel rank 1 of dp 2 gets no rows"), e::getMessage);
+        assertTrue(e.getMessage().contains("2 train rows in 2 shards"), e::getMessage);
+        assertFalse(Files.exists(checkpoints), "no task ran");
     }
 
     private static List<Long> steps(Path metrics) throws Exception {
