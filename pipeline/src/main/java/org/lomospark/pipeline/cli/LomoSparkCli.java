@@ -98,17 +98,21 @@ public final class LomoSparkCli {
         return new Invocation(argv[0], files, overrides, print);
     }
 
-    private static SparkSession session(PipelineConfig c, String command) {
+    static SparkSession session(PipelineConfig c, String command) {
         SparkConf submitted = new SparkConf();
         SparkSession.Builder builder = SparkSession.builder().appName("lomo-spark " + command)
-                .config("spark.log.level", submitted.get("spark.log.level", "WARN"));
+                .config("spark.log.level", submitted.get("spark.log.level", "WARN"))
+                .config("spark.redaction.regex", redaction(submitted.get("spark.redaction.regex", null),
+                        c.spark().get("spark.redaction.regex")));
         if (!submitted.contains("spark.master")) {
             // not under spark-submit: local Spark with at least dp x tp slots, unless lomo.spark says otherwise
             int slots = Math.max(c.recipe().runtime().world(), Runtime.getRuntime().availableProcessors());
             builder.master("local[" + slots + ",4]").config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
             for (Map.Entry<String, String> e : c.spark().entrySet()) {
-                builder.config(e.getKey(), e.getValue());
+                if (!e.getKey().equals("spark.redaction.regex")) { // merged into the pattern above
+                    builder.config(e.getKey(), e.getValue());
+                }
             }
         }
         // the run's Hadoop settings (s3a endpoint, credentials) reach every stage through Spark's Hadoop conf
@@ -116,6 +120,20 @@ public final class LomoSparkCli {
             builder.config("spark.hadoop." + e.getKey(), e.getValue());
         }
         return builder.getOrCreate();
+    }
+
+    /**
+     * Spark's redaction pattern: the credentials {@link PipelineConfig#SECRET_KEYS} names, and whatever pattern the
+     * submission or {@code lomo.spark} gave (Spark's own default covers fewer keys: not SSE-C's encryption key).
+     */
+    static String redaction(String submitted, String configured) {
+        StringBuilder regex = new StringBuilder("(?i)").append(PipelineConfig.SECRET_KEYS);
+        for (String extra : new String[] {submitted, configured}) {
+            if (extra != null && !extra.isBlank()) {
+                regex.append('|').append(extra);
+            }
+        }
+        return regex.toString();
     }
 
     private static void usage(PrintStream err) {

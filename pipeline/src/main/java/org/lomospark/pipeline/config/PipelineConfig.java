@@ -39,9 +39,15 @@ public record PipelineConfig(String runDir, Prepare prepare, Recipe recipe, long
                              Generate generate, Map<String, String> hadoop, Map<String, String> spark,
                              Config source) {
     private static final String ROOT = "lomo";
+    /**
+     * What in a key marks its value as a credential (an S3 secret key, an SSE-C encryption key, a token...): one
+     * list for the printed config and, as {@code spark.redaction.regex}, for everything Spark shows or logs (the UI,
+     * the event log, the environment of every job).
+     */
+    public static final String SECRET_KEYS = "secret|password|passwd|token|credential|access[.]?key|account[.]key"
+            + "|private|signature|encryption[.]key|encryption[.]context";
     /** Keys whose values are credentials: never printed. */
-    private static final Pattern SECRET = Pattern.compile(
-            "(?i).*(secret|password|passwd|token|credential|access\\.key|account\\.key|private|signature).*");
+    private static final Pattern SECRET = Pattern.compile("(?i).*(" + SECRET_KEYS + ").*");
 
     /** @param superglue a SuperGLUE root, {@code bundled} for the synthetic BoolQ in the jar, or null for none */
     public record Prepare(String superglue, List<SuperGlueTask> tasks, List<InstructInput> instruct, String tokenizer,

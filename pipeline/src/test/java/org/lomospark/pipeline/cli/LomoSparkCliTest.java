@@ -135,6 +135,32 @@ class LomoSparkCliTest {
             "--steps", "3"})).getMessage().contains("unexpected argument '--steps'"));
     }
 
+    @Test
+    void anEncryptionKeyIsMaskedInThePrintedConfigAndInSparksEventLog() throws Exception {
+        String key = "c2VjcmV0LXNzZS1jLWtleS0xMjM0NTY3ODkwMTI=";
+        Path events = Files.createDirectories(dir.resolve("events"));
+        PipelineConfig c = config("hadoop.\"fs.s3a.encryption.key\"=\"" + key + "\"",
+                "hadoop.\"fs.s3a.encryption.algorithm\"=SSE-C", "spark.\"spark.eventLog.enabled\"=true",
+                "spark.\"spark.eventLog.dir\"=\"" + events.toUri() + "\"",
+                "spark.\"spark.eventLog.compress\"=false");
+        assertFalse(c.render().contains(key), c.render());
+        assertTrue(c.render().contains("fs.s3a.encryption.algorithm"), c.render());
+        SparkSession spark = LomoSparkCli.session(c, "redaction-test");
+        try {
+            assertEquals(10, spark.range(10).count());
+        } finally {
+            spark.stop();
+        }
+        StringBuilder log = new StringBuilder();
+        try (var files = Files.walk(events)) { // a rolling event log is a directory of files
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                log.append(Files.readString(f));
+            }
+        }
+        assertTrue(log.toString().contains("spark.hadoop.fs.s3a.encryption.key"), "the key is in the event log");
+        assertFalse(log.toString().contains(key), "its value is not");
+    }
+
     /** A word-level Hugging Face tokenizer of a dozen words: another tokenizer than the byte one. */
     private static Path otherTokenizer(Path at) throws Exception {
         Files.createDirectories(at);
