@@ -65,6 +65,14 @@ public final class Run {
     public static Manifest prepare(SparkSession spark, PipelineConfig c, PrintStream out) throws IOException {
         RunDir dir = RunDir.open(c.runDir(), conf(spark));
         PipelineConfig.Prepare p = c.prepare();
+        // before any data is read or written: ids the model's vocabulary cannot hold would fail inside training
+        int vocab = TokenizerSpec.parse(p.tokenizer()).open(conf(spark)).vocabSize();
+        LlamaConfig model = c.recipe().model().config();
+        if (vocab > model.vocabSize()) {
+            throw new IllegalArgumentException("prepare.tokenizer " + p.tokenizer() + " has " + vocab + " ids, more"
+                    + " than model.preset " + c.recipe().model().preset() + "'s vocabulary of " + model.vocabSize()
+                    + ": train a model whose vocabulary holds the tokenizer's");
+        }
         List<Split> splits = List.of(Split.TRAIN, Split.valueOf(c.evaluate().split().toUpperCase(Locale.ROOT)));
         PrepareSpec.Builder spec = PrepareSpec.builder(dir.path(PREPARED)).tokenizer(TokenizerSpec.parse(p.tokenizer()))
                 .maxLength(p.maxLength()).shards(p.shards()).sample(p.sample()).pack(p.pack())

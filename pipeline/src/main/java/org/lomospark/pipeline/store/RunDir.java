@@ -30,7 +30,7 @@ public final class RunDir {
         Path local = "file".equals(fs.getScheme()) ? Path.of(fs.makeQualified(p).toUri())
                 : Path.of(System.getProperty("java.io.tmpdir"), "lomo-spark",
                         Integer.toHexString(qualified.hashCode()));
-        Files.createDirectories(local);
+        // nothing is created until something is written: a run that fails its checks leaves no directory
         return new RunDir(qualified, fs, local);
     }
 
@@ -48,7 +48,8 @@ public final class RunDir {
     }
 
     /** Where the driver writes {@code child} before {@link #publish}: the run directory itself when it is local. */
-    public Path local(String child) {
+    public Path local(String child) throws IOException {
+        Files.createDirectories(local);
         return local.resolve(child);
     }
 

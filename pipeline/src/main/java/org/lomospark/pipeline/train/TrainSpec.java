@@ -1,7 +1,10 @@
 package org.lomospark.pipeline.train;
 
+import java.io.IOException;
 import java.io.Serializable;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.model.TensorParallel;
 import org.lomospark.trainer.recipe.Recipe;
 
 /**
@@ -35,6 +38,18 @@ public record TrainSpec(Recipe recipe, String checkpoints, int padId, long failO
      */
     public static void check(Recipe recipe) {
         recipe.runtime().requireUnindexedDevice("the training stage (each task takes the GPU Spark assigned it)");
+        LlamaConfig model;
+        try {
+            model = recipe.model().config();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("model " + recipe.model().preset() + ": " + e.getMessage(), e);
+        }
+        try {
+            TensorParallel.requireSplits(model, recipe.runtime().tp());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (tp " + recipe.runtime().tp() + ", model "
+                    + recipe.model().preset() + ")", e);
+        }
         if (!recipe.hyper().optimizer().fused()) {
             throw new IllegalArgumentException("optimizer " + recipe.hyper().optimizer().settingName() + " is a "
                     + "full-backward baseline of the standalone trainer's bench; the training stage runs lomo or "

@@ -136,6 +136,32 @@ class LomoSparkCliTest {
     }
 
     @Test
+    void aRunThatFailsItsChecksLeavesNoRunDirectory() throws Exception {
+        Path runDir = dir.resolve("refused");
+        // 4 heads do not split over 3 tensor-parallel ranks: refused when the settings are read
+        IllegalArgumentException tp = assertThrows(IllegalArgumentException.class,
+                () -> config("run-dir=" + runDir, "train.tp=3"));
+        assertTrue(tp.getMessage().contains("num_attention_heads (4) and num_key_value_heads (2) must both be "
+                + "multiples of 3 (tp 3, model tiny)"), tp.getMessage());
+        // the byte tokenizer's 259 ids do not fit a vocabulary of 100: refused before any data is read
+        Path small = dir.resolve("small.json");
+        Files.writeString(small, "{\"vocab_size\":100,\"hidden_size\":64,\"intermediate_size\":176,"
+                + "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2}");
+        PipelineConfig c = config("run-dir=" + runDir, "model.preset=\"" + small + "\"");
+        SparkSession spark = LocalSpark.builder("LomoSparkCliTest", "local[2,4]").getOrCreate();
+        try {
+            IllegalArgumentException vocab = assertThrows(IllegalArgumentException.class,
+                    () -> LomoSparkCli.execute(spark, "run", c, new PrintStream(new ByteArrayOutputStream(), true,
+                            StandardCharsets.UTF_8)));
+            assertTrue(vocab.getMessage().contains("prepare.tokenizer byte has 259 ids, more than model.preset "
+                    + small + "'s vocabulary of 100"), vocab.getMessage());
+        } finally {
+            spark.stop();
+        }
+        assertFalse(Files.exists(runDir), "no run directory");
+    }
+
+    @Test
     void anEncryptionKeyIsMaskedInThePrintedConfigAndInSparksEventLog() throws Exception {
         String key = "c2VjcmV0LXNzZS1jLWtleS0xMjM0NTY3ODkwMTI=";
         Path events = Files.createDirectories(dir.resolve("events"));

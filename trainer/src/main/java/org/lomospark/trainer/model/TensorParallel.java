@@ -63,7 +63,11 @@ public final class TensorParallel {
      * rotary pairs and its softmax on two ranks). The vocabulary may split unevenly: ranks differ by one row at most.
      */
     void check(LlamaConfig c) {
-        int t = size();
+        requireSplits(c, size());
+    }
+
+    /** {@link #check} for {@code t} ranks, before any exists: a driver refuses the layout before tasks start. */
+    public static void requireSplits(LlamaConfig c, int t) {
         if (c.numHeads() % t != 0 || c.numKvHeads() % t != 0) {
             throw new IllegalArgumentException("tensor parallelism over " + t + " ranks gives each rank whole heads: "
                     + "num_attention_heads (" + c.numHeads() + ") and num_key_value_heads (" + c.numKvHeads()
