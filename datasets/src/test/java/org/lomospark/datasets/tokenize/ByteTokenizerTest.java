@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ByteTokenizerTest {
     private final Tokenizer tokenizer = new ByteTokenizer();
@@ -57,5 +59,21 @@ class ByteTokenizerTest {
     void invalidUtf8DecodesToReplacementCharacters() {
         // "é" is C3 A9: its first byte alone, then a stray continuation byte
         assertEquals("a\uFFFDb\uFFFD", tokenizer.decode(new int[] {'a', 0xC3, 'b', 0xA9}));
+    }
+
+    @Test
+    void itsHuggingFaceFilesLoadAsTheSameTokenizer(@TempDir Path dir) throws Exception {
+        ByteTokenizer.writeHuggingFaceFiles(dir);
+        try (HfTokenizer hf = HfTokenizer.load(dir)) {
+            assertEquals(tokenizer.vocabSize(), hf.vocabSize());
+            assertEquals(tokenizer.bos(), hf.bos());
+            assertEquals(tokenizer.eos(), hf.eos());
+            assertEquals(tokenizer.pad(), hf.pad());
+            for (String text : new String[] {"Is the sky blue? Yes.", "  two  spaces\tand a tab\n", "Zoë über 東京 🙂",
+                    ""}) {
+                assertArrayEquals(tokenizer.encode(text), hf.encode(text), text);
+                assertEquals(text, hf.decode(tokenizer.encode(text)), text);
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
+import org.lomospark.datasets.tokenize.ByteTokenizer;
 import org.lomospark.trainer.checkpoint.CheckpointExport;
 import org.lomospark.trainer.checkpoint.CheckpointStore;
 import org.lomospark.trainer.io.LocalFiles;
@@ -34,8 +35,8 @@ public final class ModelDirectory {
 
     /**
      * Exports checkpoint {@code step} of {@code store} into {@code target} (qualified, returned) with the
-     * tokenizer's files from {@code tokenizerDir} (null for the byte tokenizer); an already complete
-     * {@code target} is kept.
+     * tokenizer's files from {@code tokenizerDir}, or for the byte tokenizer (null) its Hugging Face description
+     * ({@link ByteTokenizer#writeHuggingFaceFiles}); an already complete {@code target} is kept.
      */
     public static String export(CheckpointStore store, long step, String target, String tokenizerDir, Configuration conf)
             throws IOException {
@@ -48,7 +49,9 @@ public final class ModelDirectory {
         java.nio.file.Path local = Files.createTempDirectory("lomo-fit-model-");
         try {
             CheckpointExport.export(store, step, local);
-            if (tokenizerDir != null) {
+            if (tokenizerDir == null) {
+                ByteTokenizer.writeHuggingFaceFiles(local); // the byte tokenizer, as files a user can load
+            } else {
                 Path from = new Path(tokenizerDir);
                 FileSystem tfs = from.getFileSystem(conf);
                 for (String name : TOKENIZER_FILES) {

@@ -65,6 +65,14 @@ class LomoSparkCliTest {
             assertTrue(Files.size(runDir.resolve("loss.png")) > 0);
             execute(spark, "export", c);
             assertTrue(Files.exists(runDir.resolve("model/config.json")));
+            // the byte-level model ships its tokenizer as files a Hugging Face user can load
+            for (String f : List.of("generation_config.json", "tokenizer.json", "tokenizer_config.json")) {
+                assertTrue(Files.exists(runDir.resolve("model").resolve(f)), f);
+            }
+            JsonNode exported = new ObjectMapper().readTree(runDir.resolve("model/config.json").toFile());
+            assertEquals(256, exported.path("bos_token_id").asInt(), exported.toString());
+            assertEquals(257, exported.path("eos_token_id").asInt(), exported.toString());
+            assertEquals(258, exported.path("pad_token_id").asInt(), exported.toString());
             IllegalArgumentException wrongEval = assertThrows(IllegalArgumentException.class,
                     () -> LomoSparkCli.execute(spark, "evaluate", mixed, new PrintStream(new ByteArrayOutputStream(),
                             true, StandardCharsets.UTF_8)));
