@@ -32,6 +32,12 @@ import java.util.Locale;
  * </pre>
  */
 public final class Progress implements AutoCloseable {
+    private static final String FATAL_PREFIX = "{\"fatal\":";
+    private static final com.fasterxml.jackson.databind.ObjectMapper FATAL_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+    private final java.util.concurrent.atomic.AtomicReference<String> fatal =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile java.util.function.Consumer<String> onFatal = message -> {};
     private final ServerSocket server;
     private final Thread thread;
     private final long totalSteps;
@@ -82,6 +88,19 @@ public final class Progress implements AutoCloseable {
         }
     }
 
+    /**
+     * Called once, from a reader thread, with the first error a rank reported as one a retry cannot fix
+     * ({@link Reporter#fatal}): the training stage cancels itself rather than let Spark retry it.
+     */
+    public void onFatal(java.util.function.Consumer<String> handler) {
+        this.onFatal = handler;
+    }
+
+    /** The first error a rank reported as one a retry cannot fix, or null. */
+    public String fatal() {
+        return fatal.get();
+    }
+
     public String address() {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
@@ -120,6 +139,13 @@ public final class Progress implements AutoCloseable {
             long tokens = 0;
             String line;
             while ((line = in.readLine()) != null) {
+                if (line.startsWith(FATAL_PREFIX)) {
+                    String message = FATAL_JSON.readTree(line).path("fatal").asText();
+                    if (fatal.compareAndSet(null, message)) {
+                        onFatal.accept(message);
+                    }
+                    continue;
+                }
                 StepLine l = StepLine.parse(line);
                 if (firstStep < 0) {
                     firstStep = l.step() - 1;
@@ -241,6 +267,15 @@ public final class Progress implements AutoCloseable {
                 out.flush();
             } catch (IOException e) {
                 // the driver stopped listening (or went away): the run goes on, its checkpoints are its record
+            }
+        }
+
+        /** Tells the driver, on a connection of its own, of an error that no retry of the stage can fix. */
+        static void fatal(String address, String message) {
+            try (Reporter r = connect(address)) {
+                r.send(FATAL_JSON.createObjectNode().put("fatal", message).toString());
+            } catch (IOException e) {
+                // the driver is gone: Spark's own failure handling is all that is left
             }
         }
 

@@ -77,10 +77,25 @@ public final class TrainStage {
                 heldOut = jsc.broadcast(new ArrayList<>(gold));
             }
             TrainTask task = new TrainTask(spec, progress.address(), heldOut);
-            // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
-            // stage is aborted): the shuffle after it makes the training stage one.
-            List<TrainTask.Result> results = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(),
-                    TrainTask.Result.class, () -> List.of(task.run())).repartition(1).collect());
+            // a rank's error that no retry can fix cancels the stage (its job group) instead of being retried
+            String group = "lomo-train-" + java.util.UUID.randomUUID();
+            jsc.setJobGroup(group, "lomo-spark training", true);
+            progress.onFatal(message -> jsc.sc().cancelJobGroup(group));
+            List<TrainTask.Result> results;
+            try {
+                // Spark retries a failed barrier stage only when it is a shuffle map stage (a failed barrier result
+                // stage is aborted): the shuffle after it makes the training stage one.
+                results = new ArrayList<>(BarrierRendezvous.stage(jsc, spec.world(), TrainTask.Result.class,
+                        () -> List.of(task.run())).repartition(1).collect());
+            } catch (Exception e) { // collect throws SparkException, checked, undeclared
+                if (progress.fatal() != null) {
+                    throw new IllegalArgumentException("training stopped without a retry (a retry cannot fix "
+                            + "this): " + progress.fatal(), e);
+                }
+                throw e;
+            } finally {
+                jsc.clearJobGroup();
+            }
             results.sort(java.util.Comparator.comparingInt(TrainTask.Result::rank));
             if (!recipe.runtime().device().equals("cpu")) {
                 for (TrainTask.Result r : results) {

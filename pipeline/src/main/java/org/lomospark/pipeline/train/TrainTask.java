@@ -51,10 +51,41 @@ final class TrainTask implements Serializable {
     Result run() throws Exception {
         Recipe recipe = spec.recipe();
         Mesh mesh = new Mesh(recipe.runtime().dp(), recipe.runtime().tp(), BarrierTaskContext.get().partitionId());
-        Placement placement = TaskDevice.of(BarrierTaskContext.get(), recipe.runtime().device(),
-                recipe.runtime().dtype());
-        return BarrierRendezvous.join(mesh, recipe.runtime().rendezvousTimeout(), placement,
-                (groups, host) -> train(mesh, groups, placement));
+        try {
+            Placement placement = TaskDevice.of(BarrierTaskContext.get(), recipe.runtime().device(),
+                    recipe.runtime().dtype());
+            return BarrierRendezvous.join(mesh, recipe.runtime().rendezvousTimeout(), placement,
+                    (groups, host) -> train(mesh, groups, placement));
+        } catch (Exception e) {
+            if (progress != null && unretryable(e)) {
+                // bad settings, bad data, a missing file: the same error on every attempt. The driver cancels
+                // the stage on this report; failing now instead would have Spark retry it first.
+                Progress.Reporter.fatal(progress, "rank " + mesh.rank() + ": " + e);
+                try {
+                    Thread.sleep(FATAL_WAIT_MS);
+                } catch (InterruptedException killed) {
+                    Thread.currentThread().interrupt(); // Spark cancelled the stage: the expected end
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** How long a rank that reported an unretryable error waits to be cancelled before failing as usual. */
+    private static final long FATAL_WAIT_MS = 120_000;
+
+    /**
+     * Errors a retry cannot fix: a bad setting or bad data ({@link IllegalArgumentException}) or a missing file,
+     * anywhere in the cause chain. Anything else (a lost peer, a killed task, an injected drill) is retried.
+     */
+    static boolean unretryable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalArgumentException || t instanceof java.io.FileNotFoundException
+                    || t instanceof java.nio.file.NoSuchFileException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Result train(Mesh mesh, Distributed d, Placement placement) throws IOException {

@@ -79,10 +79,14 @@ class TrainStageTest {
     }
 
     private static TrainSpec spec(Path data, Path checkpoints, int dp, int tp, long failAt) {
+        return spec(data, checkpoints, dp, tp, failAt, 128);
+    }
+
+    private static TrainSpec spec(Path data, Path checkpoints, int dp, int tp, long failAt, int seq) {
         Recipe recipe = Settings.named(Map.ofEntries(Map.entry("seed", 7), Map.entry("dp", dp), Map.entry("tp", tp),
                 Map.entry("steps", 8), Map.entry("batch", 2), Map.entry("lr", 0.05), Map.entry("warmup", 2),
                 Map.entry("clip-norm", 0), Map.entry("save-every", 2), Map.entry("keep-last", 2),
-                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, data.toString(), 128);
+                Map.entry("threads", 1), Map.entry("rendezvous-timeout", "60s")), n -> n, data.toString(), seq);
         return new TrainSpec(recipe, checkpoints.toString(), new ByteTokenizer().pad(), failAt,
                 HadoopSettings.of(spark.sparkContext().hadoopConfiguration()));
     }
@@ -174,6 +178,33 @@ class TrainStageTest {
         assertTrue(e.getMessage().contains("data-parallel rank 1 of dp 2 gets no rows"), e::getMessage);
         assertTrue(e.getMessage().contains("2 train rows in 2 shards"), e::getMessage);
         assertFalse(Files.exists(checkpoints), "no task ran");
+    }
+
+    @Test
+    void anErrorNoRetryCanFixEndsTheStageWithoutARetry() throws Exception {
+        // rows of up to 129 tokens in batches of 17: every attempt of every rank refuses the data
+        java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+        org.apache.spark.scheduler.SparkListener count = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+                if (submitted.stageInfo().attemptNumber() > 0) {
+                    retries.incrementAndGet();
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(count);
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TrainStage.run(spark, spec(prepared, dir.resolve("short-rows"), 2, 1, 0, 16), System.out,
+                            null));
+            assertTrue(e.getMessage().startsWith("training stopped without a retry (a retry cannot fix this): rank "),
+                    e::getMessage);
+            assertTrue(e.getMessage().contains("tokens"), e::getMessage);
+        } finally {
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            spark.sparkContext().removeSparkListener(count);
+        }
+        assertEquals(0, retries.get(), "no stage was retried");
     }
 
     private static List<Long> steps(Path metrics) throws Exception {
