@@ -36,7 +36,8 @@ public final class TrainLoop {
      * What the loop needs besides the model and the step.
      *
      * @param checkpoints where checkpoints go and a run resumes from the newest one; null for none
-     * @param metrics one JSON line per step is appended here; null for none
+     * @param metrics one JSON line per step is appended here; null for none. With checkpoints, the lines of steps
+     *     after the one the run resumes from (0 for a fresh start) are dropped first ({@link MetricsFile#keepThrough})
      */
     public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Checkpointer checkpoints,
                        Path metrics) {
@@ -101,6 +102,10 @@ public final class TrainLoop {
                 scaler.restore(s.scaler());
             }
             out.printf("resumed at step %d%n", step);
+        }
+        if (plan.checkpoints() != null && plan.metrics() != null) {
+            // lines of steps past the checkpoint are of a run that was killed before saving them: trained again now
+            MetricsFile.keepThrough(plan.metrics(), step);
         }
         List<StepResult> results = new ArrayList<>();
         try (PrintStream metrics = plan.metrics() == null ? null : new PrintStream(Files.newOutputStream(plan.metrics(),
