@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.checkpoint.Checkpointer;
 import org.lomospark.trainer.checkpoint.TrainingState;
 import org.lomospark.trainer.data.Batch;
@@ -60,6 +61,7 @@ public final class TrainLoop {
     private Consumer<String> listener = line -> {};
     private Validation validation;
     private double lastValLoss = Double.NaN;
+    private Long seed;
 
     public TrainLoop(LlamaModel model, TrainStep trainStep, FusedOptimizer optimizer, DynamicLossScaler scaler,
             TokenSource data, LrSchedule schedule, Plan plan, PrintStream out) {
@@ -88,6 +90,16 @@ public final class TrainLoop {
         return this;
     }
 
+    /**
+     * Also seeds torch's default CPU generator, whose state checkpoints record, with {@code seed} when the run starts
+     * fresh (a resume restores the checkpoint's): that state is then the seed's, not whatever this JVM drew before
+     * (an earlier run, an earlier task of the executor), and two fresh runs of one seed record the same.
+     */
+    public TrainLoop seeded(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
     /** Runs to {@code plan.steps()} and returns each step's result (only the steps this call ran). */
     public List<StepResult> run() throws IOException {
         long step = 0;
@@ -102,6 +114,8 @@ public final class TrainLoop {
                 scaler.restore(s.scaler());
             }
             out.printf("resumed at step %d%n", step);
+        } else if (seed != null) {
+            torch.getDefaultCPUGenerator().set_current_seed(seed);
         }
         if (plan.checkpoints() != null && plan.metrics() != null) {
             // lines of steps past the checkpoint are of a run that was killed before saving them: trained again now
