@@ -1,7 +1,9 @@
 package org.lomospark.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,43 @@ class TrainerCliTest {
         assertArrayEquals(Files.readAllBytes(a.resolve("model.safetensors")),
                 Files.readAllBytes(b.resolve("model.safetensors")), "the weights");
         assertFalse(Arrays.equals(rng(a), rng(other)), "another seed, another RNG state");
+    }
+
+    @Test
+    void helpOnEveryCommandPrintsTheUsageAndExitsZero() throws Exception {
+        for (String[] argv : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"help"},
+                new String[] {"train", "--help"}, new String[] {"train", "--steps", "3", "-h"},
+                new String[] {"dist", "--help"}, new String[] {"dist", "--dp", "2", "-h"})) {
+            Exit e = run(argv);
+            assertEquals(0, e.code(), String.join(" ", argv));
+            assertTrue(e.out().startsWith("usage: lomo-trainer train"), e.out());
+            assertTrue(e.out().contains("--steps"), e.out());
+            assertEquals("", e.err(), String.join(" ", argv));
+        }
+    }
+
+    @Test
+    void anUnknownOptionOrCommandExitsTwoWithAMessage() throws Exception {
+        Exit option = run("train", "--stepz", "3");
+        assertEquals(2, option.code());
+        assertTrue(option.err().startsWith("error: unknown option --stepz"), option.err());
+        Exit command = run("frobnicate");
+        assertEquals(2, command.code());
+        assertTrue(command.err().startsWith("error: unknown command 'frobnicate'"), command.err());
+        assertEquals(2, run().code(), "no command");
+        Exit value = run("train", "--steps", "-h");
+        assertEquals(2, value.code(), "-h as a value is a value");
+        assertTrue(value.err().contains("--steps"), value.err());
+    }
+
+    private record Exit(int code, String out, String err) {}
+
+    private static Exit run(String... argv) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = TrainerCli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Exit(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** A short run into {@code dir/name}; its final checkpoint. */
