@@ -39,21 +39,43 @@ public final class Bench {
 
     /** {@code bench [options]} (the cases, forked) or {@code bench-case [options]} (one case, in this JVM). */
     public static void main(String[] argv) throws Exception {
+        int code = run(argv, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs the command line and returns the exit code: 0 when done, also for {@code --help} or {@code -h} (the usage,
+     * to {@code out}), 2 for a bad command line (a message, and the usage for an unknown command, to {@code err}).
+     */
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         Locale.setDefault(Locale.ROOT);
         try {
-            switch (argv.length == 0 ? "" : argv[0]) {
-                case "bench" -> run(argv, System.out);
-                case "bench-case" -> runCase(argv, System.out);
+            String command = argv.length == 0 ? "" : argv[0];
+            if (Args.asksForHelp(argv, command.equals("bench") || command.equals("bench-case") ? 1 : 0)) {
+                usage(out);
+                return 0;
+            }
+            switch (command) {
+                case "bench" -> run(argv, out);
+                case "bench-case" -> runCase(argv, out);
                 default -> {
-                    System.err.println("usage: lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full]"
-                            + " [--repeat N] [--warmup-steps N] [train keys]   (lomo-trainer help lists the train keys)");
-                    System.exit(2);
+                    usage(err);
+                    return 2;
                 }
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            err.println("error: " + e.getMessage());
+            return 2;
         }
+        return 0;
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full]"
+                + " [--repeat N] [--warmup-steps N] [train keys]   (lomo-trainer help lists the train keys)");
+        defaults().forEach((k, v) -> out.printf("  --%-18s %s%n", k, v.isEmpty() ? "(none)" : v));
     }
 
     static Map<String, String> defaults() {

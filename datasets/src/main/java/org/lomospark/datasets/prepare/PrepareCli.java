@@ -55,14 +55,28 @@ public final class PrepareCli {
     private PrepareCli() {}
 
     public static void main(String[] argv) throws Exception {
+        int code = run(argv, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs the command line and returns the exit code: 0 when done, also for {@code --help} or {@code -h} (the usage,
+     * to {@code out}), 2 for a bad command line (a message and the usage, to {@code err}).
+     */
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+        if (asksForHelp(argv)) {
+            usage(out);
+            return 0;
+        }
         PrepareSpec spec;
         try {
             spec = spec(parse(argv));
         } catch (IllegalArgumentException e) {
-            System.err.println("lomo-prepare: " + e.getMessage());
-            usage(System.err);
-            System.exit(2);
-            return;
+            err.println("lomo-prepare: " + e.getMessage());
+            usage(err);
+            return 2;
         }
         SparkConf conf = new SparkConf();
         SparkSession.Builder builder = SparkSession.builder().appName("lomo-spark prepare")
@@ -75,10 +89,21 @@ public final class PrepareCli {
         try {
             long start = System.nanoTime();
             Manifest m = PrepareStage.run(spark, spec);
-            report(m, spec.output(), (System.nanoTime() - start) / 1e9, System.out);
+            report(m, spec.output(), (System.nanoTime() - start) / 1e9, out);
         } finally {
             spark.stop();
         }
+        return 0;
+    }
+
+    /** {@code --help} or {@code -h} where an option goes (a value that reads {@code -h} is a value). */
+    private static boolean asksForHelp(String[] argv) {
+        for (int i = 0; i < argv.length; i += 2) {
+            if (argv[i].equals("--help") || argv[i].equals("-h")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Map<String, String> parse(String[] argv) {
@@ -173,7 +198,8 @@ public final class PrepareCli {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: lomo-prepare --output DIR [--superglue ROOT] [--instruct name:format:path] [options]");
+        out.println("usage: lomo-prepare --output DIR [--superglue ROOT] [--instruct name:format:path] [options]"
+                + "   (-h, --help: this)");
         OPTIONS.forEach((k, v) -> out.printf(Locale.ROOT, "  --%-17s %s%n", k, v));
     }
 

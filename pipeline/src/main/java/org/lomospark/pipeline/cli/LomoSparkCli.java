@@ -32,20 +32,34 @@ public final class LomoSparkCli {
     record Invocation(String command, List<Path> files, List<String> overrides, boolean printConfig) {}
 
     public static void main(String[] argv) throws Exception {
+        int code = run(argv, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs the command line and returns the exit code: 0 when done, also for {@code --help} or {@code -h} (the usage,
+     * to {@code out}), 2 for a bad command line or settings (a message and the usage, to {@code err}).
+     */
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+        if (asksForHelp(argv)) {
+            usage(out);
+            return 0;
+        }
         Invocation inv;
         PipelineConfig config;
         try {
             inv = parse(argv);
             config = PipelineConfig.load(inv.files(), inv.overrides());
         } catch (IllegalArgumentException e) {
-            System.err.println("lomo-spark: " + e.getMessage());
-            usage(System.err);
-            System.exit(2);
-            return;
+            err.println("lomo-spark: " + e.getMessage());
+            usage(err);
+            return 2;
         }
         if (inv.printConfig()) {
-            System.out.println(config.render());
-            return;
+            out.println(config.render());
+            return 0;
         }
         if (!inv.command().equals("prepare")) {
             // before any executor of this host can start: they then find the natives unpacked (TorchLoader)
@@ -53,10 +67,11 @@ public final class LomoSparkCli {
         }
         SparkSession spark = session(config, inv.command());
         try {
-            execute(spark, inv.command(), config, System.out);
+            execute(spark, inv.command(), config, out);
         } finally {
             spark.stop();
         }
+        return 0;
     }
 
     /** Runs one command; what {@link #main} does once Spark is up. */
@@ -70,6 +85,19 @@ public final class LomoSparkCli {
             case "generate" -> Run.generate(spark, c, out);
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
+    }
+
+    /** {@code --help} or {@code -h} as the command or an argument (a {@code --config} file so named is a file). */
+    private static boolean asksForHelp(String[] argv) {
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--help") || argv[i].equals("-h")) {
+                return true;
+            }
+            if (i > 0 && (argv[i].equals("--config") || argv[i].equals("-c"))) {
+                i++;
+            }
+        }
+        return false;
     }
 
     static Invocation parse(String[] argv) {
@@ -136,17 +164,17 @@ public final class LomoSparkCli {
         return regex.toString();
     }
 
-    private static void usage(PrintStream err) {
-        err.println("usage: lomo-spark {" + String.join("|", COMMANDS) + "} [--config FILE]... [key=value]..."
-                + " [--print-config]");
-        err.println("  prepare   tokenize and shard the data into <run-dir>/prepared");
-        err.println("  train     LOMO training in a Spark barrier stage into <run-dir>/checkpoints (resumes)");
-        err.println("  export    the newest checkpoint as a Hugging Face directory <run-dir>/model");
-        err.println("  evaluate  score <run-dir>/model on the prepared eval split: table and <run-dir>/eval.json");
-        err.println("  run       all four, skipping finished stages");
-        err.println("  generate  continue generate.prompts with <run-dir>/model: printed and <run-dir>/generated.jsonl");
-        err.println("settings: the embedded defaults (conf/README.md lists them), then each --config file, then");
-        err.println("key=value overrides such as train.steps=100 run-dir=runs/x; --print-config shows the result");
-        err.println("(credentials as ****) and exits");
+    private static void usage(PrintStream out) {
+        out.println("usage: lomo-spark {" + String.join("|", COMMANDS) + "} [--config FILE]... [key=value]..."
+                + " [--print-config] [--help]");
+        out.println("  prepare   tokenize and shard the data into <run-dir>/prepared");
+        out.println("  train     LOMO training in a Spark barrier stage into <run-dir>/checkpoints (resumes)");
+        out.println("  export    the newest checkpoint as a Hugging Face directory <run-dir>/model");
+        out.println("  evaluate  score <run-dir>/model on the prepared eval split: table and <run-dir>/eval.json");
+        out.println("  run       all four, skipping finished stages");
+        out.println("  generate  continue generate.prompts with <run-dir>/model: printed and <run-dir>/generated.jsonl");
+        out.println("settings: the embedded defaults (conf/README.md lists them), then each --config file, then");
+        out.println("key=value overrides such as train.steps=100 run-dir=runs/x; --print-config shows the result");
+        out.println("(credentials as ****) and exits");
     }
 }

@@ -12,12 +12,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.lomospark.trainer.engine.MetricsFile;
 
 /**
  * Live progress from the training tasks to the driver: rank 0 sends one JSON line per step over a socket to a
@@ -192,9 +192,7 @@ public final class Progress implements AutoCloseable {
                 steps.remove(steps.size() - 1);
             }
             if (metrics != null) {
-                Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
-                Files.write(tmp, steps.stream().map(StepLine::json).toList(), StandardCharsets.UTF_8);
-                Files.move(tmp, metrics, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                MetricsFile.keepThrough(metrics, l.step() - 1); // the file holds what steps holds
             }
         }
         steps.add(l);

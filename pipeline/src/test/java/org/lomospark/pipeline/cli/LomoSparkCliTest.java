@@ -30,6 +30,34 @@ class LomoSparkCliTest {
     Path dir;
 
     @Test
+    void helpPrintsTheUsageAndExitsZero() throws Exception {
+        for (String[] argv : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"train", "--help"},
+                new String[] {"run", "--config", "conf/absent.conf", "-h"}, new String[] {"generate", "x=1", "--help"})) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = LomoSparkCli.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, code, String.join(" ", argv));
+            assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: lomo-spark {prepare|train"),
+                    out.toString(StandardCharsets.UTF_8));
+            assertEquals("", err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void anUnknownOptionOrCommandExitsTwoWithAMessage() throws Exception {
+        for (String[] argv : List.of(new String[] {"train", "--bogus"}, new String[] {"trian"}, new String[] {})) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = LomoSparkCli.run(argv, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(2, code, String.join(" ", argv));
+            String printed = err.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.startsWith("lomo-spark: " + (argv.length == 0 ? "no command"
+                    : argv.length == 1 ? "unknown command 'trian'" : "unexpected argument '--bogus'")), printed);
+        }
+    }
+
+    @Test
     void eachStageAloneThenRunSkipsWhatIsDone() throws Exception {
         Path runDir = dir.resolve("run");
         PipelineConfig c = config("run-dir=" + runDir, "train.eval-every=10");

@@ -17,12 +17,16 @@ public interface Checkpointer {
     /** Writes a checkpoint of {@code state} and returns where it went, for the log. */
     String save(TrainingState state, LlamaModel model, FusedOptimizer optimizer) throws IOException;
 
-    /** {@code step-NNNNNNNN/} directories under {@code runDir}, see {@link TrainingState#save}. */
+    /**
+     * {@code step-NNNNNNNN/} directories under {@code runDir}, see {@link TrainingState#save}; a restore first removes
+     * what saves killed midway left there.
+     */
     static Checkpointer directory(Path runDir) {
         return new Checkpointer() {
             @Override
             public Optional<TrainingState> restoreLatest(LlamaModel model, FusedOptimizer optimizer)
                     throws IOException {
+                TrainingState.removeInterrupted(runDir); // a start: no save of this run is under way
                 Optional<Path> latest = TrainingState.latest(runDir);
                 return latest.isEmpty() ? Optional.empty()
                         : Optional.of(TrainingState.restore(latest.get(), model, optimizer));

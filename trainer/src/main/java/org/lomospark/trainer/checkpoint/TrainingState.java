@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.io.HfCheckpoint;
+import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.io.SafetensorsFile;
 import org.lomospark.trainer.io.SafetensorsWriter;
 import org.lomospark.trainer.model.LlamaModel;
@@ -32,7 +34,8 @@ import org.lomospark.trainer.tensor.Tensors;
  *
  * <p>A checkpoint is a directory {@code step-NNNNNNNN} under the run directory. It is written under a temporary
  * name and renamed into place, with {@code state.json} written last inside it, so a crash mid-write leaves the
- * previous checkpoint the newest complete one.
+ * previous checkpoint the newest complete one; the next start removes the temporary directory
+ * ({@link #removeInterrupted}).
  */
 public record TrainingState(long step, long dataPosition, DynamicLossScaler.State scaler) {
     private static final String STATE = "state.json";
@@ -71,6 +74,24 @@ public record TrainingState(long step, long dataPosition, DynamicLossScaler.Stat
         Path target = runDir.resolve(name);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
+    }
+
+    /**
+     * Deletes the {@code .step-NNNNNNNN.tmp-*} directories under {@code runDir}: saves killed before their rename,
+     * never read and never finished. Only at a start, when no save of this run is under way.
+     */
+    static void removeInterrupted(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            return;
+        }
+        List<Path> interrupted;
+        try (Stream<Path> s = Files.list(runDir)) {
+            interrupted = s.filter(p -> p.getFileName().toString().matches("\\.step-\\d{8}\\.tmp-.*"))
+                    .filter(Files::isDirectory).toList();
+        }
+        for (Path p : interrupted) {
+            LocalFiles.deleteTree(p);
+        }
     }
 
     /** The newest complete checkpoint under {@code runDir}, if any. */

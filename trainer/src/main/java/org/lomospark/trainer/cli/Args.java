@@ -37,6 +37,19 @@ public final class Args {
         }
     }
 
+    /**
+     * Whether the options of {@code argv} from index {@code from} on ask for the usage: {@code --help} or {@code -h}
+     * where a key goes (a value that reads {@code -h} is a value).
+     */
+    public static boolean asksForHelp(String[] argv, int from) {
+        for (int i = from; i < argv.length; i += 2) {
+            if (argv[i].equals("--help") || argv[i].equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the command knows {@code key}. */
     boolean has(String key) {
         return values.containsKey(key);

@@ -47,7 +47,8 @@ public final class Setup implements AutoCloseable {
         d.put("data", "synthetic");      // synthetic, or a file of little-endian int32 token ids
         d.put("log-every", "10");
         d.put("out", "");                // run directory for checkpoints; resumes from the newest one there
-        d.put("metrics", "");            // append one JSON line per step to this file
+        d.put("metrics", "");            // append one JSON line per step to this file (with --out, a resumed run
+                                         // first drops the lines of steps after its checkpoint)
         return d;
     }
 

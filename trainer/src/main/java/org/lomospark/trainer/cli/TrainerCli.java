@@ -28,31 +28,51 @@ public final class TrainerCli {
     private TrainerCli() {}
 
     public static void main(String[] argv) throws Exception {
+        int code = run(argv, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs the command line and returns the exit code: 0 when done, also for {@code --help} or {@code -h} (the usage,
+     * to {@code out}), 2 for a bad command line (a message and the usage, to {@code err}).
+     */
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         Locale.setDefault(Locale.ROOT);
         if (argv.length == 0) {
-            usage(System.err);
-            System.exit(2);
+            usage(err);
+            return 2;
         }
         try {
             switch (argv[0]) {
-                case "train" -> train(new Args(argv, 1, Setup.defaults(false)), System.out);
+                case "train", "dist" -> {
+                    if (Args.asksForHelp(argv, 1)) {
+                        usage(out);
+                    } else if (argv[0].equals("train")) {
+                        train(new Args(argv, 1, Setup.defaults(false)), out);
+                    } else {
+                        DistRun.run(argv, out);
+                    }
+                }
                 case "bench", "bench-case" -> {
                     // the launchers send bench to the bench module; this main class alone does not have it
-                    System.err.println("error: " + argv[0] + " is the bench module's (" + BENCH_MAIN
+                    err.println("error: " + argv[0] + " is the bench module's (" + BENCH_MAIN
                             + "): run it as lomo-trainer bench, whose launcher puts that module on the classpath");
-                    System.exit(2);
+                    return 2;
                 }
-                case "dist" -> DistRun.run(argv, System.out);
-                case "help", "--help", "-h" -> usage(System.out);
+                case "help", "--help", "-h" -> usage(out);
                 default -> {
-                    usage(System.err);
-                    System.exit(2);
+                    err.println("error: unknown command '" + argv[0] + "'");
+                    usage(err);
+                    return 2;
                 }
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            err.println("error: " + e.getMessage());
+            return 2;
         }
+        return 0;
     }
 
     /**
@@ -81,7 +101,8 @@ public final class TrainerCli {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: lomo-trainer train [--key value ...]   (keys and defaults below)");
+        out.println("usage: lomo-trainer train [--key value ...]   (keys and defaults below; -h or --help after any"
+                + " command: this)");
         out.println("       lomo-trainer bench [--cases lomo:block,lomo:hook,sgd:full,adamw:full] [--repeat N] [--warmup-steps N] [train keys]"
                 + "   (the bench module's " + BENCH_MAIN + ", which the lomo-trainer launcher runs)");
         out.println("       lomo-trainer dist --device cpu|cuda --dp N --tp N [--warmup-steps N] [train keys]   (a rank per thread;"

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.bytedeco.pytorch.global.torch;
 import org.lomospark.trainer.checkpoint.Checkpointer;
 import org.lomospark.trainer.checkpoint.TrainingState;
 import org.lomospark.trainer.data.Batch;
@@ -36,7 +37,8 @@ public final class TrainLoop {
      * What the loop needs besides the model and the step.
      *
      * @param checkpoints where checkpoints go and a run resumes from the newest one; null for none
-     * @param metrics one JSON line per step is appended here; null for none
+     * @param metrics one JSON line per step is appended here; null for none. With checkpoints, the lines of steps
+     *     after the one the run resumes from (0 for a fresh start) are dropped first ({@link MetricsFile#keepThrough})
      */
     public record Plan(long steps, int microBatches, int logEvery, int saveEvery, Checkpointer checkpoints,
                        Path metrics) {
@@ -59,6 +61,7 @@ public final class TrainLoop {
     private Consumer<String> listener = line -> {};
     private Validation validation;
     private double lastValLoss = Double.NaN;
+    private Long seed;
 
     public TrainLoop(LlamaModel model, TrainStep trainStep, FusedOptimizer optimizer, DynamicLossScaler scaler,
             TokenSource data, LrSchedule schedule, Plan plan, PrintStream out) {
@@ -87,6 +90,16 @@ public final class TrainLoop {
         return this;
     }
 
+    /**
+     * Also seeds torch's default CPU generator, whose state checkpoints record, with {@code seed} when the run starts
+     * fresh (a resume restores the checkpoint's): that state is then the seed's, not whatever this JVM drew before
+     * (an earlier run, an earlier task of the executor), and two fresh runs of one seed record the same.
+     */
+    public TrainLoop seeded(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
     /** Runs to {@code plan.steps()} and returns each step's result (only the steps this call ran). */
     public List<StepResult> run() throws IOException {
         long step = 0;
@@ -101,6 +114,12 @@ public final class TrainLoop {
                 scaler.restore(s.scaler());
             }
             out.printf("resumed at step %d%n", step);
+        } else if (seed != null) {
+            torch.getDefaultCPUGenerator().set_current_seed(seed);
+        }
+        if (plan.checkpoints() != null && plan.metrics() != null) {
+            // lines of steps past the checkpoint are of a run that was killed before saving them: trained again now
+            MetricsFile.keepThrough(plan.metrics(), step);
         }
         List<StepResult> results = new ArrayList<>();
         try (PrintStream metrics = plan.metrics() == null ? null : new PrintStream(Files.newOutputStream(plan.metrics(),

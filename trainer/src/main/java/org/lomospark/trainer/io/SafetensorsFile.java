@@ -153,9 +153,20 @@ public final class SafetensorsFile implements AutoCloseable {
      * first at {@code first} bytes into the tensor's data, the next ones {@code stride} bytes apart.
      */
     private Tensor load(TensorInfo info, long[] shape, long runs, long runBytes, long stride, long first) {
+        long bytes = runs * runBytes; // at most the tensor's bytes, which the header checked fit a long
+        if (bytes > TensorMemory.CHUNK_BYTES && bytes > TensorMemory.hostBytes()) {
+            // refused before asking libtorch, whose refusal names neither, or whose overcommitted yes ends in the
+            // kernel's OOM killer as the read fills the pages
+            throw new SafetensorsException(file, info.name(), "shape " + Arrays.toString(shape) + " of "
+                    + info.dtype() + " is " + bytes + " bytes, more than this host's memory and swap ("
+                    + TensorMemory.hostBytes() + " bytes)");
+        }
         Tensor t;
         try (TensorOptions options = Tensors.options(info.dtype().scalarType())) {
             t = Tensors.empty(options, shape);
+        } catch (RuntimeException e) {
+            throw new SafetensorsException(file, info.name(), "cannot allocate " + bytes + " bytes for shape "
+                    + Arrays.toString(shape) + " of " + info.dtype() + ": " + e.getMessage(), e);
         }
         if (runBytes == 0) {
             return t; // nothing to read, however many runs (a [2^40, 0] tensor has 2^40 empty rows)

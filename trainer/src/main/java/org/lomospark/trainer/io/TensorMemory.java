@@ -1,6 +1,7 @@
 package org.lomospark.trainer.io;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
@@ -14,6 +15,16 @@ final class TensorMemory {
 
     /** Largest chunk: 1 GiB keeps every chunk far below the 2 GiB a ByteBuffer can address. */
     static final int CHUNK_BYTES = 1 << 30;
+
+    /**
+     * The most bytes this host could give one tensor: its memory plus swap (a container's limits, where the JVM runs
+     * in one). A larger tensor cannot be read, however the kernel answers the allocation.
+     */
+    static long hostBytes() {
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        return os.getTotalMemorySize() + os.getTotalSwapSpaceSize();
+    }
 
     /** What to do with one chunk; {@code done} counts the bytes of the range before it. */
     interface ChunkIo {

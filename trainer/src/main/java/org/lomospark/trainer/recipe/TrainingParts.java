@@ -149,7 +149,8 @@ public final class TrainingParts implements AutoCloseable {
 
     /**
      * The training loop over {@code data}, running to the recipe's steps and checkpointing every
-     * {@code save-every} steps and at the end.
+     * {@code save-every} steps and at the end; a fresh start seeds the CPU generator that checkpoints record with the
+     * recipe's seed ({@link TrainLoop#seeded}).
      *
      * @param checkpoints where checkpoints go and the loop resumes from; null for none
      * @param metrics one JSON line per step appended here; null for none
@@ -158,7 +159,8 @@ public final class TrainingParts implements AutoCloseable {
     public TrainLoop loop(TokenSource data, Checkpointer checkpoints, Path metrics, int logEvery, PrintStream out) {
         HyperParams h = recipe.hyper();
         return new TrainLoop(model, step, fused, scaler, data, schedule, new TrainLoop.Plan(h.steps(),
-                h.microBatches(), logEvery, recipe.runtime().saveEvery(), checkpoints, metrics), out);
+                h.microBatches(), logEvery, recipe.runtime().saveEvery(), checkpoints, metrics), out)
+                .seeded(h.seed());
     }
 
     public LlamaConfig config() {

@@ -2,6 +2,7 @@ package org.lomospark.trainer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -50,6 +51,36 @@ class TrainLoopTest {
             assertEquals(8, metrics.size(), "one metrics line per step across the interruption");
             assertTrue(metrics.get(7).startsWith("{\"step\":8,"), metrics.get(7));
         }
+    }
+
+    @Test
+    void aRunKilledPastItsCheckpointLeavesEachStepInTheMetricsOnce() throws Exception {
+        Path runDir = dir.resolve("killed");
+        Path metrics = dir.resolve("killed.jsonl");
+        try (PointerScope scope = new PointerScope();
+                LlamaModel m = LlamaModel.create(TINY, Placement.cpu(ScalarType.Float), 1);
+                Lomo lomo = new Lomo(0, 0)) {
+            TrainLoop first = lomoLoop(m, lomo, 8, runDir, metrics).onStep(line -> {
+                if (line.startsWith("{\"step\":5,")) {
+                    throw new IllegalStateException("killed"); // after step 5's line, before any checkpoint of it
+                }
+            });
+            assertEquals("killed", assertThrows(IllegalStateException.class, first::run).getMessage());
+            assertEquals(5, Files.readAllLines(metrics).size(), "steps 1-5 logged, step 4 the newest checkpoint");
+            List<StepResult> rest = lomoLoop(m, lomo, 8, runDir, metrics).run();
+            assertEquals(4, rest.size(), "resumes at step 5");
+        }
+        List<String> lines = Files.readAllLines(metrics);
+        List<Long> steps = lines.stream().map(l -> Long.parseLong(l.replaceAll("^\\{\"step\":(\\d+),.*", "$1")))
+                .toList();
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), steps);
+    }
+
+    /** LOMO on the synthetic task, checkpoints every 2 steps in {@code runDir}. */
+    private static TrainLoop lomoLoop(LlamaModel m, Lomo lomo, long steps, Path runDir, Path metrics) {
+        return new TrainLoop(m, new FusedStep(m, new HookBackward(), lomo, 1.0, null), lomo, null,
+                new SyntheticSequences(3, 2, 16, TINY.vocabSize()), new LrSchedule.Constant(0.1),
+                TrainLoop.Plan.local(steps, 1, 100, 2, runDir, metrics), quiet());
     }
 
     @Test

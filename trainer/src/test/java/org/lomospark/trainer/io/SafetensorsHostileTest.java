@@ -4,6 +4,7 @@ import static org.lomospark.trainer.io.IoTesting.assertRejected;
 import static org.lomospark.trainer.io.IoTesting.rawFile;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,6 +135,26 @@ class SafetensorsHostileTest {
                 W, "2^63");
         assertOpenRejected(entry("\"dtype\":\"U8\",\"shape\":[1180591620717411303424],\"data_offsets\":[0,0]", 0),
                 W, "1180591620717411303424");
+    }
+
+    @Test
+    void aTensorLargerThanTheHostIsRejectedNamingFileAndTensor() throws IOException {
+        long numel = 1L << 40; // F32: 4 TiB, more than any machine this runs on has in memory and swap
+        byte[] header = ("{\"model.embed_tokens.weight\":{\"dtype\":\"F32\",\"shape\":[" + numel
+                + "],\"data_offsets\":[0," + numel * 4 + "]}}").getBytes(StandardCharsets.UTF_8);
+        Path file = rawFile(dir.resolve("huge.safetensors"), header.length, header, new byte[0]);
+        try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(8 + header.length + numel * 4); // a hole: no disk used
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            assertRejected(() -> f.read("model.embed_tokens.weight").close(), file,
+                    "tensor 'model.embed_tokens.weight'", "shape [1099511627776] of F32 is 4398046511104 bytes",
+                    "more than this host's memory");
+            assertRejected(() -> f.readSlice("model.embed_tokens.weight", 0, 0, numel / 2).close(), file,
+                    "tensor 'model.embed_tokens.weight'", "2199023255552 bytes");
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Test
