@@ -187,7 +187,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private static List<String> jvmFlags() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Dorg.bytedeco")
-                        || a.startsWith("-Dio.netty"))
+                        || a.startsWith("-Dio.netty") || a.startsWith("-DDJL_CACHE_DIR"))
                 .toList();
     }
 

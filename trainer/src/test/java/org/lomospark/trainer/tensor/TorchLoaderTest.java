@@ -1,6 +1,8 @@
 package org.lomospark.trainer.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -24,6 +26,15 @@ class TorchLoaderTest {
             TorchLoader.load(false);
             System.out.println("sum " + torch.ones(2, 2).sum().item_float());
         }
+    }
+
+    @Test
+    void testsUnpackTheNativesInsideTheBuildDirectoryNotTheHomeDirectory() throws Exception {
+        TorchLoader.load(false);
+        Path cache = org.bytedeco.javacpp.Loader.getCacheDir().toPath().toRealPath();
+        assertFalse(cache.startsWith(Path.of(System.getProperty("user.home"), ".javacpp").toAbsolutePath()),
+                cache.toString());
+        assertTrue(cache.toString().contains("/target/"), cache.toString());
     }
 
     @Test
