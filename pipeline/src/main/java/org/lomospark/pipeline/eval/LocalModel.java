@@ -2,12 +2,10 @@ package org.lomospark.pipeline.eval;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.LocalFiles;
 import org.lomospark.trainer.model.LlamaConfig;
@@ -47,7 +45,7 @@ public final class LocalModel {
         }
         Path local = Files.createTempDirectory("lomo-model-");
         try (PointerScope scope = new PointerScope()) {
-            copyDir(hadoop.configuration(), new org.apache.hadoop.fs.Path(dir), local);
+            ModelDirectory.fetch(dir, local, hadoop.configuration());
             try (HfCheckpoint ckpt = HfCheckpoint.open(local);
                  LlamaModel lm = LlamaModel.load(LlamaConfig.fromJson(local.resolve("config.json")),
                          placement, ckpt::read)) {
@@ -55,16 +53,6 @@ public final class LocalModel {
             }
         } finally {
             LocalFiles.deleteTree(local);
-        }
-    }
-
-    private static void copyDir(Configuration conf, org.apache.hadoop.fs.Path dir, Path local) throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
-        for (FileStatus f : fs.listStatus(dir)) {
-            if (f.isFile()) {
-                fs.copyToLocalFile(false, f.getPath(), new org.apache.hadoop.fs.Path(
-                        local.resolve(f.getPath().getName()).toUri()), true);
-            }
         }
     }
 }

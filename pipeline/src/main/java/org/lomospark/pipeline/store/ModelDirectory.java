@@ -75,6 +75,29 @@ public final class ModelDirectory {
         }
     }
 
+    /**
+     * Whether {@code location} names a Hadoop filesystem ({@code s3a://}, {@code hdfs://}, {@code file:}) rather
+     * than a plain local path, which each executor reads from its own disk.
+     */
+    public static boolean isHadoopPath(String location) {
+        return location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*") && !location.matches("^[a-zA-Z]:[\\\\/].*");
+    }
+
+    /**
+     * Copies the files of the model directory {@code dir} (any Hadoop filesystem) into the local {@code local}:
+     * how a task reads a base model or a checkpoint kept on an object store.
+     */
+    public static void fetch(String dir, java.nio.file.Path local, Configuration conf) throws IOException {
+        Path from = new Path(dir);
+        FileSystem fs = from.getFileSystem(conf);
+        for (FileStatus f : fs.listStatus(from)) {
+            if (f.isFile()) {
+                fs.copyToLocalFile(false, f.getPath(),
+                        new Path(local.resolve(f.getPath().getName()).toUri()), true);
+            }
+        }
+    }
+
     /** Copies the model directory {@code from} to {@code to} (any two Hadoop filesystems), config.json last. */
     public static void copy(String from, String to, Configuration conf) throws IOException {
         Path src = new Path(from);

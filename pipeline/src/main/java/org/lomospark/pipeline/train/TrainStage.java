@@ -10,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.lomospark.datasets.prepare.Manifest;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.pipeline.store.RunDir;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -116,6 +117,20 @@ public final class TrainStage {
             throw new IllegalArgumentException(spec.prepared() + " has " + shards + " trainer shards, fewer than dp "
                     + dp + ": every data-parallel rank needs at least one (prepare with --shards " + dp
                     + " or more)");
+        }
+        String initFrom = spec.recipe().model().initFrom();
+        if (initFrom != null) {
+            // a Hadoop path is read by every task, so the driver sees what they will; a plain path is each
+            // executor's own disk, which in local mode is this one
+            boolean there = ModelDirectory.isHadoopPath(initFrom)
+                    ? new org.apache.hadoop.fs.Path(initFrom).getFileSystem(conf).exists(
+                            new org.apache.hadoop.fs.Path(initFrom))
+                    : !jsc.sc().isLocal() || java.nio.file.Files.isDirectory(java.nio.file.Path.of(initFrom));
+            if (!there) {
+                throw new IllegalArgumentException("model.init-from " + initFrom + " does not exist (a Hugging Face "
+                        + "checkpoint directory: a Hadoop path such as s3a://bucket/models/llama-7b, or a directory"
+                        + " on every executor's local disk)");
+            }
         }
         // shard s is rank s mod dp's: a rank whose shards are all empty would fail inside its barrier task, retried
         org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(spec.prepared());

@@ -13,6 +13,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.store.HadoopCheckpointStore;
+import org.lomospark.pipeline.store.ModelDirectory;
 import org.lomospark.trainer.checkpoint.ShardedCheckpoints;
 import org.lomospark.trainer.data.Batch;
 import org.lomospark.trainer.data.TokenSource;
@@ -20,6 +21,8 @@ import org.lomospark.trainer.dist.Distributed;
 import org.lomospark.trainer.dist.Mesh;
 import org.lomospark.trainer.engine.StepResult;
 import org.lomospark.trainer.engine.TrainLoop;
+import org.lomospark.trainer.io.LocalFiles;
+import org.lomospark.trainer.recipe.BaseModel;
 import org.lomospark.trainer.recipe.Recipe;
 import org.lomospark.trainer.recipe.TrainingParts;
 import org.lomospark.trainer.tensor.Placement;
@@ -89,10 +92,27 @@ final class TrainTask implements Serializable {
     }
 
     private Result train(Mesh mesh, Distributed d, Placement placement) throws IOException {
-        Recipe recipe = spec.recipe();
+        Configuration conf = spec.hadoop().configuration();
+        String initFrom = spec.recipe().model().initFrom();
+        if (initFrom == null || !ModelDirectory.isHadoopPath(initFrom)) {
+            return train(mesh, d, placement, spec.recipe(), conf);
+        }
+        // a base model on a Hadoop filesystem (s3a://, hdfs://): this task's local copy, removed after
+        java.nio.file.Path local = java.nio.file.Files.createTempDirectory("lomo-init-");
+        try {
+            ModelDirectory.fetch(initFrom, local, conf);
+            Recipe recipe = spec.recipe().withModel(new BaseModel(spec.recipe().model().preset(), local.toString(),
+                    spec.recipe().model().tokens()));
+            return train(mesh, d, placement, recipe, conf);
+        } finally {
+            LocalFiles.deleteTree(local);
+        }
+    }
+
+    private Result train(Mesh mesh, Distributed d, Placement placement, Recipe recipe, Configuration conf)
+            throws IOException {
         // the cores Spark gave this task (spark.task.cpus), unless the recipe says otherwise (TrainingParts)
         Threads.set(BarrierTaskContext.get().cpus());
-        Configuration conf = spec.hadoop().configuration();
         // native memory: BarrierRendezvous's scope, which outlives the groups
         try (TrainingParts parts = TrainingParts.build(recipe, placement, d.tp(), d.dp(), null);
              ShardTokenSource shards = ShardTokenSource.open(conf, myShards(conf, mesh), recipe.data().batch(),

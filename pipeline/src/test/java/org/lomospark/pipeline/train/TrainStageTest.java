@@ -9,6 +9,10 @@ import org.lomospark.datasets.prompt.TrainingExample;
 import org.lomospark.datasets.superglue.Split;
 import org.lomospark.datasets.superglue.SuperGlueTask;
 import org.lomospark.datasets.testing.LocalSpark;
+import org.lomospark.datasets.tokenize.ByteTokenizer;
+import org.lomospark.pipeline.store.HadoopSettings;
+import org.lomospark.trainer.checkpoint.CheckpointExport;
+import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,18 +30,19 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lomospark.datasets.tokenize.ByteTokenizer;
-import org.lomospark.pipeline.store.HadoopSettings;
-import org.lomospark.trainer.checkpoint.CheckpointExport;
-import org.lomospark.trainer.checkpoint.LocalCheckpointStore;
 import org.lomospark.trainer.io.HfCheckpoint;
 import org.lomospark.trainer.io.SafetensorsFile;
+import org.lomospark.trainer.model.LlamaConfig;
+import org.lomospark.trainer.model.LlamaModel;
+import org.lomospark.trainer.recipe.BaseModel;
 import org.lomospark.trainer.recipe.Recipe;
 import org.lomospark.trainer.recipe.Settings;
+import org.lomospark.trainer.tensor.Placement;
 
 /** The barrier training stage on local[2]: two data-parallel ranks, checkpoints, and a retried stage. */
 class TrainStageTest {
@@ -178,6 +183,40 @@ class TrainStageTest {
         assertTrue(e.getMessage().contains("data-parallel rank 1 of dp 2 gets no rows"), e::getMessage);
         assertTrue(e.getMessage().contains("2 train rows in 2 shards"), e::getMessage);
         assertFalse(Files.exists(checkpoints), "no task ran");
+    }
+
+    @Test
+    void aBaseModelOnAHadoopPathTrainsAsTheSameModelOnLocalDiskAndAMissingOneFailsBeforeAnyTask()
+            throws Exception {
+        Path base = dir.resolve("base");
+        Files.createDirectories(base);
+        try (PointerScope scope = new PointerScope();
+             LlamaModel m = LlamaModel.create(LlamaConfig.preset("tiny"), Placement.cpu(torch.ScalarType.Float), 99)) {
+            m.config().writeTo(base, "float32");
+            HfCheckpoint.save(base, m.namedParameters(), 1L << 30);
+        }
+        TrainStage.Outcome local = TrainStage.run(spark, from(base.toString(), dir.resolve("init-local")), System.out,
+                null);
+        TrainStage.Outcome hadoop = TrainStage.run(spark, from(base.toUri().toString(), dir.resolve("init-uri")),
+                System.out, null);
+        assertEquals(8, hadoop.lastStep());
+        assertEquals(local.lastLoss(), hadoop.lastLoss(), 0.0, "the copied base model is the same model");
+        TrainStage.Outcome random = TrainStage.run(spark, spec(dir.resolve("init-none"), 1, 0), System.out, null);
+        assertTrue(random.lastLoss() != local.lastLoss(), "the base model was used");
+
+        for (String missing : List.of(dir.resolve("nowhere").toString(), dir.resolve("nowhere").toUri().toString())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TrainStage.run(spark, from(missing, dir.resolve("init-missing")), System.out, null));
+            assertTrue(e.getMessage().startsWith("model.init-from " + missing + " does not exist"), e::getMessage);
+            assertFalse(Files.exists(dir.resolve("init-missing")), "no task ran");
+        }
+    }
+
+    /** One rank training from the base model at {@code initFrom}. */
+    private static TrainSpec from(String initFrom, Path checkpoints) {
+        TrainSpec plain = spec(checkpoints, 1, 0);
+        return new TrainSpec(plain.recipe().withModel(new BaseModel("tiny", initFrom)), plain.checkpoints(),
+                plain.padId(), 0, plain.hadoop());
     }
 
     @Test
