@@ -100,9 +100,98 @@ public record LlamaConfig(
 
     /** Builds a config with head_dim = hidden/heads and the common LLaMA defaults. */
     public static LlamaConfig of(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
+        return builder(vocab, hidden, intermediate, layers, heads, kvHeads).build();
+    }
+
+    /**
+     * A config by name: the six sizes, then only what differs from the LLaMA defaults (head_dim hidden/heads,
+     * rms_norm_eps 1e-6, rope_theta 10000 without scaling, 4096 positions, an untied head, no biases, llama).
+     * <pre>{@code
+     * LlamaConfig c = LlamaConfig.builder(259, 32, 64, 3, 4, 2).maxPositions(128).tieWordEmbeddings(true).build();
+     * }</pre>
+     */
+    public static Builder builder(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
         require(hidden % heads == 0, "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads + ")");
-        return new LlamaConfig(vocab, hidden, intermediate, layers, heads, kvHeads, hidden / heads,
-                1e-6, 10000.0, null, 4096, false, false, "llama");
+        return new Builder(vocab, hidden, intermediate, layers, heads, kvHeads);
+    }
+
+    /** Named settings for {@link #builder}; {@link #build} checks them all. */
+    public static final class Builder {
+        private final int vocab;
+        private final int hidden;
+        private final int intermediate;
+        private final int layers;
+        private final int heads;
+        private final int kvHeads;
+        private int headDim;
+        private double rmsNormEps = 1e-6;
+        private double ropeTheta = 10000.0;
+        private RopeScaling ropeScaling;
+        private int maxPositions = 4096;
+        private boolean tieWordEmbeddings;
+        private boolean attentionBias;
+        private String modelType = "llama";
+        private SpecialTokens tokens = SpecialTokens.NONE;
+
+        private Builder(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
+            this.vocab = vocab;
+            this.hidden = hidden;
+            this.intermediate = intermediate;
+            this.layers = layers;
+            this.heads = heads;
+            this.kvHeads = kvHeads;
+            this.headDim = hidden / heads;
+        }
+
+        public Builder headDim(int v) {
+            headDim = v;
+            return this;
+        }
+
+        public Builder rmsNormEps(double v) {
+            rmsNormEps = v;
+            return this;
+        }
+
+        public Builder ropeTheta(double v) {
+            ropeTheta = v;
+            return this;
+        }
+
+        public Builder ropeScaling(RopeScaling v) {
+            ropeScaling = v;
+            return this;
+        }
+
+        public Builder maxPositions(int v) {
+            maxPositions = v;
+            return this;
+        }
+
+        public Builder tieWordEmbeddings(boolean v) {
+            tieWordEmbeddings = v;
+            return this;
+        }
+
+        public Builder attentionBias(boolean v) {
+            attentionBias = v;
+            return this;
+        }
+
+        public Builder modelType(String v) {
+            modelType = v;
+            return this;
+        }
+
+        public Builder tokens(SpecialTokens v) {
+            tokens = v;
+            return this;
+        }
+
+        public LlamaConfig build() {
+            return new LlamaConfig(vocab, hidden, intermediate, layers, heads, kvHeads, headDim, rmsNormEps,
+                    ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, attentionBias, modelType, tokens);
+        }
     }
 
     /**

@@ -29,8 +29,8 @@ import org.lomospark.trainer.tensor.Placement;
  */
 class DataParallelTest {
     private static final Placement F32 = Placement.cpu(torch.ScalarType.Float);
-    private static final LlamaConfig GQA = new LlamaConfig(259, 32, 64, 3, 4, 2, 8, 1e-6, 10000, null, 128,
-            false, true, "llama");
+    private static final LlamaConfig GQA = LlamaConfig.builder(259, 32, 64, 3, 4, 2).maxPositions(128)
+            .attentionBias(true).build();
     private static final double LR = 0.05;
     private static final int STEPS = 3;
 

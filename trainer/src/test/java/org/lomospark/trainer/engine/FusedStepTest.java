@@ -22,10 +22,10 @@ class FusedStepTest {
     private static final Placement F32 = Placement.cpu(ScalarType.Float);
     private static final double LR = 0.5; // large, so a wrong update order or a missed gradient shows
     /** Untied, grouped-query attention with q/k/v biases: every parameter kind the model has. */
-    private static final LlamaConfig GQA = new LlamaConfig(259, 32, 64, 3, 4, 2, 8, 1e-6, 10000, null, 128,
-            false, true, "llama");
-    private static final LlamaConfig TIED = new LlamaConfig(259, 32, 64, 2, 4, 4, 8, 1e-6, 10000, null, 128,
-            true, false, "llama");
+    private static final LlamaConfig GQA = LlamaConfig.builder(259, 32, 64, 3, 4, 2).maxPositions(128)
+            .attentionBias(true).build();
+    private static final LlamaConfig TIED = LlamaConfig.builder(259, 32, 64, 2, 4, 4).maxPositions(128)
+            .tieWordEmbeddings(true).build();
 
     @Test
     void blockRecomputeLomoMatchesFullBackwardThenSgd() {

@@ -35,13 +35,13 @@ import org.lomospark.trainer.tensor.Placement;
 class TensorParallelTest {
     private static final Placement F32 = Placement.cpu(torch.ScalarType.Float);
     /** Grouped-query attention (2 kv heads: one per rank), q/k/v biases, untied head; 259 = 129 + 130 vocab rows. */
-    private static final LlamaConfig GQA = new LlamaConfig(259, 32, 64, 3, 4, 2, 8, 1e-6, 10000, null, 128,
-            false, true, "llama");
-    private static final LlamaConfig TIED = new LlamaConfig(259, 32, 64, 2, 4, 4, 8, 1e-6, 10000, null, 128,
-            true, false, "llama");
+    private static final LlamaConfig GQA = LlamaConfig.builder(259, 32, 64, 3, 4, 2).maxPositions(128)
+            .attentionBias(true).build();
+    private static final LlamaConfig TIED = LlamaConfig.builder(259, 32, 64, 2, 4, 4).maxPositions(128)
+            .tieWordEmbeddings(true).build();
     /** Eight heads sharing four kv heads, for four ranks: two query heads and one kv head each. */
-    private static final LlamaConfig GQA_FOUR = new LlamaConfig(259, 32, 64, 2, 8, 4, 4, 1e-6, 10000, null, 128,
-            false, true, "llama");
+    private static final LlamaConfig GQA_FOUR = LlamaConfig.builder(259, 32, 64, 2, 8, 4).maxPositions(128)
+            .attentionBias(true).build();
     private static final double LR = 0.5; // large, so a wrong update order or a missed gradient shows
     private static final int STEPS = 3;
     private static final double TOLERANCE = 1e-5;

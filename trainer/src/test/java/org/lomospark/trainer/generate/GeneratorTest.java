@@ -32,11 +32,11 @@ class GeneratorTest {
     /** 4 query heads over 2 kv heads. */
     private static final LlamaConfig TINY = LlamaConfig.preset("tiny");
     /** As many kv heads as query heads, tied embedding. */
-    private static final LlamaConfig MHA = new LlamaConfig(259, 32, 64, 2, 4, 4, 8, 1e-6, 10000, null, 128,
-            true, false, "llama");
+    private static final LlamaConfig MHA = LlamaConfig.builder(259, 32, 64, 2, 4, 4).maxPositions(128)
+            .tieWordEmbeddings(true).build();
     /** 4 query heads share one kv head; q/k/v biases; untied head. */
-    private static final LlamaConfig GQA = new LlamaConfig(259, 32, 64, 3, 4, 1, 8, 1e-6, 10000, null, 128,
-            false, true, "llama");
+    private static final LlamaConfig GQA = LlamaConfig.builder(259, 32, 64, 3, 4, 1).maxPositions(128)
+            .attentionBias(true).build();
     /** Lengths 5, 1, 9, 3: every row but one left-padded, one of them by 8. */
     private static final List<int[]> PROMPTS = List.of(new int[] {10, 20, 30, 40, 50}, new int[] {7},
             new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, new int[] {200, 100, 250});

@@ -18,7 +18,7 @@ class AttentionTest {
 
     @Test
     void rotaryEmbeddingRotatesEachPairByPositionTimesFrequency() {
-        LlamaConfig c = new LlamaConfig(10, 16, 32, 1, 2, 2, 8, 1e-6, 10000, null, 64, false, false, "llama");
+        LlamaConfig c = LlamaConfig.builder(10, 16, 32, 1, 2, 2).maxPositions(64).build();
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             int t = 5;
             int hs = 8;
@@ -40,8 +40,8 @@ class AttentionTest {
 
     @Test
     void llama3ScalingSlowsLongWavelengthsAndKeepsShortOnes() {
-        LlamaConfig c = new LlamaConfig(10, 2048, 32, 1, 16, 8, 128, 1e-5, 500000,
-                new LlamaConfig.RopeScaling(8, 1, 4, 8192), 131072, false, false, "llama");
+        LlamaConfig c = LlamaConfig.builder(10, 2048, 32, 1, 16, 8).rmsNormEps(1e-5).ropeTheta(500000)
+                .ropeScaling(new LlamaConfig.RopeScaling(8, 1, 4, 8192)).maxPositions(131072).build();
         float[] inv = RotaryEmbedding.inverseFrequencies(c);
         for (int i = 0; i < inv.length; i++) {
             double base = Math.pow(500000, -2.0 * i / 128);
@@ -59,7 +59,7 @@ class AttentionTest {
     @Test
     void groupedQueryAttentionMatchesNaiveSoftmaxAttention() {
         // 4 query heads share 2 kv heads; right-padded second row; q/k/v biases.
-        LlamaConfig c = new LlamaConfig(10, 16, 32, 1, 4, 2, 4, 1e-6, 10000, null, 64, false, true, "llama");
+        LlamaConfig c = LlamaConfig.builder(10, 16, 32, 1, 4, 2).maxPositions(64).attentionBias(true).build();
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard();
                 LlamaModel m = LlamaModel.create(c, F32, 5)) {
             int b = 2;

@@ -45,8 +45,9 @@ class LlamaConfigTest {
 
     @Test
     void writtenConfigReadsBackEqual() throws IOException {
-        LlamaConfig c = new LlamaConfig(300, 64, 128, 2, 4, 2, 16, 1e-5, 500000,
-                new LlamaConfig.RopeScaling(8, 1, 4, 8192), 2048, true, true, "llama");
+        LlamaConfig c = LlamaConfig.builder(300, 64, 128, 2, 4, 2).rmsNormEps(1e-5).ropeTheta(500000)
+                .ropeScaling(new LlamaConfig.RopeScaling(8, 1, 4, 8192)).maxPositions(2048).tieWordEmbeddings(true)
+                .attentionBias(true).build();
         c.writeTo(dir, "bfloat16");
         assertEquals(c, LlamaConfig.fromJson(dir.resolve("config.json")));
     }
@@ -87,9 +88,9 @@ class LlamaConfigTest {
 
     @Test
     void exportWritesBothRopeFormsTheTokenIdsAndAGenerationConfig() throws IOException {
-        LlamaConfig c = new LlamaConfig(300, 64, 128, 2, 4, 2, 16, 1e-5, 500000,
-                new LlamaConfig.RopeScaling(8, 1, 4, 1024), 2048, true, false, "llama",
-                new LlamaConfig.SpecialTokens(1, java.util.List.of(2, 7), 0));
+        LlamaConfig c = LlamaConfig.builder(300, 64, 128, 2, 4, 2).rmsNormEps(1e-5).ropeTheta(500000)
+                .ropeScaling(new LlamaConfig.RopeScaling(8, 1, 4, 1024)).maxPositions(2048).tieWordEmbeddings(true)
+                .tokens(new LlamaConfig.SpecialTokens(1, java.util.List.of(2, 7), 0)).build();
         c.writeTo(dir, "float32");
         com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(dir.resolve("config.json").toFile());

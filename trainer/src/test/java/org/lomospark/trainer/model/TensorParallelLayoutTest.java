@@ -24,10 +24,10 @@ import org.lomospark.trainer.tensor.Tensors;
 class TensorParallelLayoutTest {
     private static final Placement F32 = Placement.cpu(ScalarType.Float);
     /** Grouped-query attention, q/k/v biases, untied head; a vocabulary of 259 splits unevenly (129 + 130). */
-    private static final LlamaConfig GQA = new LlamaConfig(259, 32, 64, 2, 4, 2, 8, 1e-6, 10000, null, 128,
-            false, true, "llama");
-    private static final LlamaConfig TIED = new LlamaConfig(259, 32, 64, 2, 4, 4, 8, 1e-6, 10000, null, 128,
-            true, false, "llama");
+    private static final LlamaConfig GQA = LlamaConfig.builder(259, 32, 64, 2, 4, 2).maxPositions(128)
+            .attentionBias(true).build();
+    private static final LlamaConfig TIED = LlamaConfig.builder(259, 32, 64, 2, 4, 4).maxPositions(128)
+            .tieWordEmbeddings(true).build();
 
     @Test
     void randomSlicesAreTheOneRankModelsOfTheSeed() {
@@ -70,7 +70,7 @@ class TensorParallelLayoutTest {
 
     @Test
     void aCheckpointOfAnotherShapeIsRefusedBeforeItsSliceIsRead(@TempDir Path dir) {
-        LlamaConfig wider = new LlamaConfig(260, 32, 64, 2, 4, 2, 8, 1e-6, 10000, null, 128, false, true, "llama");
+        LlamaConfig wider = LlamaConfig.builder(260, 32, 64, 2, 4, 2).maxPositions(128).attentionBias(true).build();
         try (PointerScope scope = new PointerScope(); LlamaModel whole = LlamaModel.create(GQA, F32, 8)) {
             HfCheckpoint.save(dir, whole.namedParameters(), 1L << 30);
             try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
