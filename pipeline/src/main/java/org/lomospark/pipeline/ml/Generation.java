@@ -7,16 +7,11 @@ import java.util.List;
 import java.util.Set;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.lomospark.datasets.instruct.ChatExamples;
 import org.lomospark.datasets.instruct.ChatTemplate;
-import org.lomospark.datasets.prepare.TokenizerSpec;
 import org.lomospark.datasets.prompt.TextPairs;
 import org.lomospark.datasets.tokenize.Tokenizer;
-import org.lomospark.pipeline.eval.LocalModel;
-import org.lomospark.pipeline.store.HadoopSettings;
-import org.lomospark.pipeline.train.TaskDevice;
 import org.lomospark.trainer.generate.GenerationSettings;
 import org.lomospark.trainer.generate.Generator;
 import org.lomospark.trainer.generate.Sampling;
@@ -36,8 +31,8 @@ final class Generation implements FlatMapFunction<Iterator<Row>, Row> {
      * @param temperature 0 for greedy, above 0 for top-p sampling at this temperature
      * @param chat whether prompts are instructions rendered with the chat template the instruction data used
      */
-    record Settings(int maxNewTokens, double temperature, double topP, long seed, int batchSize, boolean chat,
-                    String device, String dtype) implements java.io.Serializable {
+    record Settings(int maxNewTokens, double temperature, double topP, long seed, int batchSize, boolean chat)
+            implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
         Sampling sampling(long seedOfBatch) {
@@ -45,17 +40,12 @@ final class Generation implements FlatMapFunction<Iterator<Row>, Row> {
         }
     }
 
-    private final String location;
-    private final HadoopSettings hadoop;
-    private final Broadcast<TokenizerSpec.Loaded> tokenizer;
+    private final TaskModel model;
     private final int promptIndex;
     private final Settings settings;
 
-    Generation(String location, HadoopSettings hadoop, Broadcast<TokenizerSpec.Loaded> tokenizer, int promptIndex,
-               Settings settings) {
-        this.location = location;
-        this.hadoop = hadoop;
-        this.tokenizer = tokenizer;
+    Generation(TaskModel model, int promptIndex, Settings settings) {
+        this.model = model;
         this.promptIndex = promptIndex;
         this.settings = settings;
     }
@@ -67,7 +57,7 @@ final class Generation implements FlatMapFunction<Iterator<Row>, Row> {
         if (rows.isEmpty()) {
             return rows.iterator();
         }
-        Tokenizer t = tokenizer.value().tokenizer();
+        Tokenizer t = model.tokenizer();
         TextPairs plain = new TextPairs(t);
         ChatExamples chat = settings.chat() ? new ChatExamples(ChatTemplate.defaults(), t) : null;
         List<int[]> prompts = new ArrayList<>(rows.size());
@@ -79,8 +69,7 @@ final class Generation implements FlatMapFunction<Iterator<Row>, Row> {
             prompts.add(chat != null ? chat.prompt(prompt) : plain.prompt(prompt));
         }
         int partition = TaskContext.get().partitionId();
-        List<int[]> continued = LocalModel.use(location, hadoop, TaskDevice.of(TaskContext.get(), settings.device(),
-                settings.dtype()), lm -> {
+        List<int[]> continued = model.use(lm -> {
                     Generator g = new Generator(lm);
                     List<int[]> out = new ArrayList<>(prompts.size());
                     for (int from = 0; from < prompts.size(); from += settings.batchSize()) {

@@ -341,15 +341,9 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
-        TokenizerSpec.Loaded loaded = loadTokenizer(conf);
-        // left for Spark's cleaner: the result is lazy, and every action on it reads the broadcast again
-        Broadcast<TokenizerSpec.Loaded> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(loaded);
         Dataset<Row> rows = dataset.toDF();
-        CandidateScoring score = new CandidateScoring(location, HadoopSettings.of(conf), shared,
-                rows.schema().fieldIndex(getPromptCol()), rows.schema().fieldIndex(getCandidatesCol()),
-                getScoreBatchSize(), getDevice(), getDtype());
+        CandidateScoring score = new CandidateScoring(taskModel(spark), rows.schema().fieldIndex(getPromptCol()),
+                rows.schema().fieldIndex(getCandidatesCol()), getScoreBatchSize());
         JavaRDD<Row> scored = rows.javaRDD().mapPartitions(score);
         return spark.createDataFrame(scored, out);
     }
@@ -368,15 +362,20 @@ public final class LomoModel extends Model<LomoModel> implements MLWritable {
         }
         StructType out = schema.add(getGeneratedCol(), DataTypes.StringType, false);
         SparkSession spark = dataset.sparkSession();
+        Dataset<Row> rows = dataset.toDF();
+        Generation generation = new Generation(taskModel(spark), rows.schema().fieldIndex(getPromptCol()),
+                new Generation.Settings(getMaxNewTokens(), getTemperature(), getTopP(), getSeed(),
+                        getGenerateBatchSize(), getChatTemplate()));
+        return spark.createDataFrame(rows.javaRDD().mapPartitions(generation), out);
+    }
+
+    /** The model as tasks use it: the tokenizer read here and broadcast, the device and dtype of this model's. */
+    private TaskModel taskModel(SparkSession spark) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // left for Spark's cleaner: the result is lazy, and every action on it reads the broadcast again
         Broadcast<TokenizerSpec.Loaded> shared = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(loadTokenizer(conf));
-        Dataset<Row> rows = dataset.toDF();
-        Generation generation = new Generation(location, HadoopSettings.of(conf), shared,
-                rows.schema().fieldIndex(getPromptCol()), new Generation.Settings(getMaxNewTokens(),
-                        getTemperature(), getTopP(), getSeed(), getGenerateBatchSize(), getChatTemplate(),
-                        getDevice(), getDtype()));
-        return spark.createDataFrame(rows.javaRDD().mapPartitions(generation), out);
+        return new TaskModel(location, HadoopSettings.of(conf), shared, getDevice(), getDtype());
     }
 
     /** The tokenizer the model was fitted with; a Hugging Face one's files travel in the model directory. */
