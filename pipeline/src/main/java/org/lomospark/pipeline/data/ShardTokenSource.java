@@ -122,13 +122,22 @@ public final class ShardTokenSource implements TokenSource, AutoCloseable {
      * directory listing: a stray or missing file is an error, not other data).
      */
     public static List<Path> listShards(Configuration conf, String prepared) throws IOException {
+        return manifest(conf, prepared).shardPaths(new Path(prepared));
+    }
+
+    /**
+     * The {@code manifest.json} of a prepared output, checked to list at least one trainer shard and every listed
+     * shard to exist.
+     */
+    public static Manifest manifest(Configuration conf, String prepared) throws IOException {
         Path root = new Path(prepared);
         FileSystem fs = root.getFileSystem(conf);
         Path file = new Path(root, Manifest.FILE_NAME);
         if (!fs.exists(file)) {
             throw new IOException(root + ": no " + Manifest.FILE_NAME + " (not a prepared output, or an unfinished one)");
         }
-        List<Path> shards = Manifest.read(fs, file).shardPaths(root);
+        Manifest m = Manifest.read(fs, file);
+        List<Path> shards = m.shardPaths(root);
         if (shards.isEmpty()) {
             throw new IOException(file + " lists no trainer shards");
         }
@@ -137,7 +146,7 @@ public final class ShardTokenSource implements TokenSource, AutoCloseable {
                 throw new IOException(file + " lists " + p.getName() + ", which is missing");
             }
         }
-        return shards;
+        return m;
     }
 
     private static void checkLengths(List<String> names, List<TrainShard> shards, int seqLen) {

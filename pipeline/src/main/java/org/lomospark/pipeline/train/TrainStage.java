@@ -111,7 +111,8 @@ public final class TrainStage {
     /** Fails before any task starts: a layout the data or the cluster cannot hold. */
     private static void check(JavaSparkContext jsc, TrainSpec spec) throws IOException {
         Configuration conf = spec.hadoop().configuration();
-        int shards = ShardTokenSource.listShards(conf, spec.prepared()).size();
+        List<Manifest.Shard> listed = ShardTokenSource.manifest(conf, spec.prepared()).shards();
+        int shards = listed.size();
         int dp = spec.recipe().runtime().dp();
         if (shards < dp) {
             throw new IllegalArgumentException(spec.prepared() + " has " + shards + " trainer shards, fewer than dp "
@@ -133,9 +134,6 @@ public final class TrainStage {
             }
         }
         // shard s is rank s mod dp's: a rank whose shards are all empty would fail inside its barrier task, retried
-        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(spec.prepared());
-        List<Manifest.Shard> listed = Manifest.read(root.getFileSystem(conf), new org.apache.hadoop.fs.Path(root, Manifest.FILE_NAME))
-                .shards();
         long[] examples = new long[dp];
         for (int s = 0; s < listed.size(); s++) {
             examples[s % dp] += listed.get(s).examples();
