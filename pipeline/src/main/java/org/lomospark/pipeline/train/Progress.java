@@ -33,7 +33,7 @@ import org.lomospark.trainer.engine.MetricsFile;
  */
 public final class Progress implements AutoCloseable {
     private static final String FATAL_PREFIX = "{\"fatal\":";
-    private static final com.fasterxml.jackson.databind.ObjectMapper FATAL_JSON =
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
     private final java.util.concurrent.atomic.AtomicReference<String> fatal =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -140,7 +140,7 @@ public final class Progress implements AutoCloseable {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith(FATAL_PREFIX)) {
-                    String message = FATAL_JSON.readTree(line).path("fatal").asText();
+                    String message = JSON.readTree(line).path("fatal").asText();
                     if (fatal.compareAndSet(null, message)) {
                         onFatal.accept(message);
                     }
@@ -224,8 +224,6 @@ public final class Progress implements AutoCloseable {
      * is the validation loss when the step measured one, NaN otherwise.
      */
     record StepLine(long step, double loss, long tokens, double valLoss, String json) {
-        private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-                new com.fasterxml.jackson.databind.ObjectMapper();
 
         static StepLine parse(String json) {
             try {
@@ -271,7 +269,7 @@ public final class Progress implements AutoCloseable {
         /** Tells the driver, on a connection of its own, of an error that no retry of the stage can fix. */
         static void fatal(String address, String message) {
             try (Reporter r = connect(address)) {
-                r.send(FATAL_JSON.createObjectNode().put("fatal", message).toString());
+                r.send(JSON.createObjectNode().put("fatal", message).toString());
             } catch (IOException e) {
                 // the driver is gone: Spark's own failure handling is all that is left
             }

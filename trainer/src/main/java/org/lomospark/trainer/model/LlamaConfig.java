@@ -58,14 +58,6 @@ public record LlamaConfig(
         }
     }
 
-    /** A shape with no special token ids recorded. */
-    public LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
-                       int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
-                       int maxPositions, boolean tieWordEmbeddings, boolean attentionBias, String modelType) {
-        this(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps,
-                ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, attentionBias, modelType, SpecialTokens.NONE);
-    }
-
     /** The same shape with {@code tokens} as its special token ids. */
     public LlamaConfig withTokens(SpecialTokens tokens) {
         return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
