@@ -1,6 +1,7 @@
 package org.lomospark.datasets.prepare;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -71,7 +72,7 @@ public record TokenizerSpec(String huggingFaceDir) implements Serializable {
         Path json = fs.makeQualified(new Path(dir, "tokenizer.json"));
         Path config = fs.makeQualified(new Path(dir, "tokenizer_config.json"));
         if (!fs.exists(json)) {
-            throw new IOException("tokenizer " + huggingFaceDir + ": no " + json);
+            throw new FileNotFoundException("tokenizer " + huggingFaceDir + ": no " + json);
         }
         Loaded loaded = new Loaded(json.toString(), read(fs, json), fs.exists(config) ? read(fs, config) : null);
         loaded.tokenizer(); // a broken file fails here, on the driver, once

@@ -1,5 +1,6 @@
 package org.lomospark.pipeline.cli;
 
+import java.io.FileNotFoundException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,8 @@ public final class LomoSparkCli {
 
     /**
      * Runs the command line and returns the exit code: 0 when done, also for {@code --help} or {@code -h} (the usage,
-     * to {@code out}), 2 for a bad command line or settings (a message and the usage, to {@code err}).
+     * to {@code out}), 2 for a bad command line or settings (a message and the usage, to {@code err}) and for a run
+     * its checks refuse (the settings against the data, the model or the files: the message alone, to {@code err}).
      */
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         if (asksForHelp(argv)) {
@@ -68,6 +70,10 @@ public final class LomoSparkCli {
         SparkSession spark = session(config, inv.command());
         try {
             execute(spark, inv.command(), config, out);
+        } catch (IllegalArgumentException | FileNotFoundException e) {
+            // refused: a setting, the data or a missing file, each message naming what (no stack trace to read)
+            err.println("lomo-spark: " + e.getMessage());
+            return 2;
         } finally {
             spark.stop();
         }

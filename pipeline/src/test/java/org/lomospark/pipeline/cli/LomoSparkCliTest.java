@@ -58,6 +58,22 @@ class LomoSparkCliTest {
     }
 
     @Test
+    void aRunItsChecksRefuseExitsTwoWithTheMessageAndNoStackTrace() throws Exception {
+        Path runDir = dir.resolve("refused");
+        Path missing = dir.resolve("no-tokenizer-here");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = LomoSparkCli.run(new String[] {"prepare", "run-dir=\"" + runDir + "\"",
+            "prepare.tokenizer=\"" + missing + "\"", "spark.\"spark.master\"=\"local[2]\""},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String printed = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, code, printed);
+        assertEquals("lomo-spark: tokenizer " + missing + ": no file:" + missing.resolve("tokenizer.json"),
+                printed.strip(), printed);
+        assertFalse(Files.exists(runDir), "a refused run leaves no run directory");
+    }
+
+    @Test
     void eachStageAloneThenRunSkipsWhatIsDone() throws Exception {
         Path runDir = dir.resolve("run");
         PipelineConfig c = config("run-dir=" + runDir, "train.eval-every=10");

@@ -120,7 +120,9 @@ public final class Distributed implements AutoCloseable {
             Store store = new PrefixStore(name, new TCPStore(host, storeOptions));
             ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(timeout);
             options.devices().push_back(ProcessGroupGloo.createDeviceForHostname(localHost));
-            return new C10dGroup(name, new ProcessGroupGloo(store, rank, size, options), rank, size, ms, null);
+            // the connect happens in the constructor; its report to stdout is dropped (GlooStdout)
+            ProcessGroupGloo group = GlooStdout.connecting(() -> new ProcessGroupGloo(store, rank, size, options));
+            return new C10dGroup(name, group, rank, size, ms, null);
         }
     }
 
