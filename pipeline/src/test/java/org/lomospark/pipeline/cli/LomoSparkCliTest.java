@@ -207,6 +207,16 @@ class LomoSparkCliTest {
                             StandardCharsets.UTF_8)));
             assertTrue(vocab.getMessage().contains("prepare.tokenizer byte has 259 ids, more than model.preset "
                     + small + "'s vocabulary of 100"), vocab.getMessage());
+            // data prepared for a larger model is not trained with this one: refused before any task starts
+            Path prepared = dir.resolve("prepared-for-tiny");
+            execute(spark, "prepare", config("run-dir=" + prepared));
+            IllegalArgumentException data = assertThrows(IllegalArgumentException.class,
+                    () -> LomoSparkCli.execute(spark, "train", config("run-dir=" + prepared,
+                            "model.preset=\"" + small + "\""), new PrintStream(new ByteArrayOutputStream(), true,
+                            StandardCharsets.UTF_8)));
+            assertTrue(data.getMessage().contains("holds ids of a vocabulary of 259 (tokenizer byte), more than "
+                    + "model.preset " + small + "'s 100"), data.getMessage());
+            assertFalse(Files.exists(prepared.resolve("checkpoints")), "nothing trained");
         } finally {
             spark.stop();
         }
