@@ -98,15 +98,15 @@ public record Manifest(int schemaVersion, String tokenizer, String tokenizerFing
         return shards.stream().map(s -> new Path(new Path(root, TrainShard.DIR), s.file())).toList();
     }
 
-    /** Reads a manifest this code can use; throws naming the file for another schema version. */
+    /** Reads a manifest this code can use; refuses (IllegalArgumentException) naming the file another version. */
     public static Manifest read(FileSystem fs, Path file) throws IOException {
         Manifest m;
         try (InputStream in = fs.open(file)) {
             m = JSON.readValue(in, Manifest.class);
         }
         if (m.schemaVersion != SCHEMA_VERSION) {
-            throw new IOException(file + ": schema_version " + m.schemaVersion + ", this code reads "
-                    + SCHEMA_VERSION);
+            throw new IllegalArgumentException(file + ": schema_version " + m.schemaVersion + ", this code reads "
+                    + SCHEMA_VERSION + ": prepare the data again with this version");
         }
         return m;
     }

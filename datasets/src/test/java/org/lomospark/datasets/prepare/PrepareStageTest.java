@@ -111,6 +111,14 @@ class PrepareStageTest {
                 .selectExpr("sum(length)", "max(length)").first();
         assertEquals(stats.getLong(0), m.totalTokens());
         assertEquals(stats.getInt(1), m.longestRow());
+        // data of another layout version is refused by name, never read as this one
+        Path older = out.resolveSibling(out.getFileName() + "-older-manifest.json");
+        Files.writeString(older, json.replace("\"schema_version\" : 5", "\"schema_version\" : 4"));
+        IllegalArgumentException version = assertThrows(IllegalArgumentException.class, () -> Manifest.read(
+                org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()),
+                new org.apache.hadoop.fs.Path(older.toUri())));
+        assertTrue(version.getMessage().contains(older.getFileName() + ": schema_version 4, this code reads 5: "
+                + "prepare the data again"), version.getMessage());
 
         for (Row r : table(out, "train").collectAsList()) {
             List<Integer> tokens = r.getList(2);
