@@ -21,16 +21,20 @@ import java.util.regex.Pattern;
  *
  * <p>While any Gloo group of this process connects ({@link #connecting}), the process's file descriptor 1 goes to
  * a temporary file; when the last connect returns, everything written there meanwhile, by native code or by
- * {@code System.out}, goes back to descriptor 1 in its order, less the report of a complete connect. A report
- * that a rank is not connected is kept. The redirection is counted, not locked: the ranks of one JVM (Spark
+ * {@code System.out}, goes back to descriptor 1 in its order, less the report ({@link #keeps}). A report that a
+ * rank is not connected is kept. The redirection is counted, not locked: the ranks of one JVM (Spark
  * local mode, tests) connect at the same time and wait for each other.
  *
  * <p>Where the C library cannot be reached (not Linux or macOS), connects run as they are and the report prints.
  */
 final class GlooStdout {
-    /** The report of a rank connected to every peer; one line, as Gloo writes it. */
-    private static final Pattern CONNECTED = Pattern.compile(
-            "\\[Gloo] Rank \\d+ is connected to (\\d+) peer ranks\\. Expected number of connected peer ranks is : \\1");
+    /**
+     * The report's words. Ranks of one JVM report at the same moment, and std::cout interleaves their pieces within
+     * a line ({@code [Gloo] Rank [Gloo] Rank 0 is connected to ...: 11}), so a line is the report's when it is
+     * these words and numbers only.
+     */
+    private static final Pattern REPORT_WORDS = Pattern.compile(
+            "\\[Gloo] Rank | is connected to | peer ranks\\. |Expected number of connected peer ranks is : ");
     private static final int STDOUT = 1;
     private static final int O_WRONLY = 1;
     private static final int O_APPEND = com.sun.jna.Platform.isLinux() ? 0x400 : 0x8; // <fcntl.h>: Linux, else BSD/macOS
@@ -77,9 +81,16 @@ final class GlooStdout {
         }
     }
 
-    /** Whether a captured line goes back to standard output: all but the report of a complete connect. */
-    static boolean keeps(String line) {
-        return !CONNECTED.matcher(line).matches();
+    /**
+     * Whether a captured line goes back to standard output: all but the report's lines, of its words, numbers and
+     * spaces only. When the capture holds a report ({@code reported}), lines of numbers alone and empty lines are
+     * the report's too: the ranks' pieces interleave, so a rank's last number or line end can follow the other
+     * rank's line end. A rank's {@code is NOT connected to: [...]} line is kept.
+     */
+    static boolean keeps(String line, boolean reported) {
+        String rest = REPORT_WORDS.matcher(line).replaceAll("");
+        boolean numbers = rest.chars().allMatch(c -> Character.isDigit(c) || c == ' ');
+        return !numbers || rest.length() == line.length() && !reported;
     }
 
     private static synchronized void enter() {
@@ -131,6 +142,7 @@ final class GlooStdout {
     private static void replay(Path captured) {
         try {
             byte[] text = Files.readAllBytes(captured);
+            boolean reported = REPORT_WORDS.matcher(new String(text, StandardCharsets.UTF_8)).find();
             ByteArrayOutputStream kept = new ByteArrayOutputStream(text.length);
             int start = 0;
             while (start < text.length) {
@@ -138,7 +150,7 @@ final class GlooStdout {
                 while (end < text.length && text[end] != '\n') {
                     end++;
                 }
-                if (keeps(new String(text, start, end - start, StandardCharsets.UTF_8))) {
+                if (keeps(new String(text, start, end - start, StandardCharsets.UTF_8), reported)) {
                     kept.write(text, start, Math.min(end + 1, text.length) - start);
                 }
                 start = end + 1;

@@ -41,13 +41,22 @@ class GlooStdoutTest {
     }
 
     @Test
-    void onlyTheReportOfACompleteConnectIsDropped() {
+    void theReportsLinesAreDroppedEvenInterleavedAndNothingElse() {
         assertFalse(GlooStdout.keeps(
-                "[Gloo] Rank 1 is connected to 3 peer ranks. Expected number of connected peer ranks is : 3"));
-        assertTrue(GlooStdout.keeps(
-                "[Gloo] Rank 1 is connected to 2 peer ranks. Expected number of connected peer ranks is : 3"));
-        assertTrue(GlooStdout.keeps("[Gloo] Rank 1 is NOT connected to: [2]"));
-        assertTrue(GlooStdout.keeps("step 1/4  loss 5.59"));
+                "[Gloo] Rank 1 is connected to 3 peer ranks. Expected number of connected peer ranks is : 3", true));
+        // two ranks of one JVM writing their reports at once, as captured
+        assertFalse(GlooStdout.keeps("[Gloo] Rank [Gloo] Rank 0 is connected to 1 peer ranks. Expected number of "
+                + "connected peer ranks is : 11", true));
+        assertFalse(GlooStdout.keeps(" is connected to 1 peer ranks. Expected number of connected peer ranks is : 1",
+                true));
+        assertTrue(GlooStdout.keeps("[Gloo] Rank 1 is NOT connected to: [2]", true));
+        assertTrue(GlooStdout.keeps("[Gloo] Rank 1 is connected to 3 peer ranks, step 1/4", true));
+        assertTrue(GlooStdout.keeps("step 1/4  loss 5.59", true));
+        // a report's last number or line end can land on a line of its own; elsewhere they are the output
+        assertFalse(GlooStdout.keeps("1", true));
+        assertTrue(GlooStdout.keeps("42", false));
+        assertFalse(GlooStdout.keeps("", true));
+        assertTrue(GlooStdout.keeps("", false));
     }
 
     /** Two ranks in threads of one JVM, as Spark's local mode runs them. */
