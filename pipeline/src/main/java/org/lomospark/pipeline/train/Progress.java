@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.lomospark.trainer.engine.MetricsFile;
+import org.lomospark.trainer.engine.TensorBoardLog;
 
 /**
  * Live progress from the training tasks to the driver: rank 0 sends one JSON line per step over a socket to a
@@ -38,6 +39,7 @@ public final class Progress implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<String> fatal =
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile java.util.function.Consumer<String> onFatal = message -> {};
+    private volatile TensorBoardLog tensorBoard;
     private final ServerSocket server;
     private final Thread thread;
     private final long totalSteps;
@@ -94,6 +96,11 @@ public final class Progress implements AutoCloseable {
      */
     public void onFatal(java.util.function.Consumer<String> handler) {
         this.onFatal = handler;
+    }
+
+    /** Each step also goes to {@code log} as it arrives (TensorBoard follows the run live). */
+    public void tensorBoard(TensorBoardLog log) {
+        this.tensorBoard = log;
     }
 
     /** The first error a rank reported as one a retry cannot fix, or null. */
@@ -201,6 +208,10 @@ public final class Progress implements AutoCloseable {
         if (metrics != null) {
             Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
+        }
+        TensorBoardLog tb = tensorBoard;
+        if (tb != null) {
+            tb.step(line);
         }
     }
 

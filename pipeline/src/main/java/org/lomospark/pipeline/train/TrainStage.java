@@ -16,7 +16,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.lomospark.pipeline.data.ShardTokenSource;
 import org.lomospark.pipeline.eval.EvalCandidates;
+import org.lomospark.trainer.engine.TensorBoardLog;
 import org.lomospark.trainer.recipe.Recipe;
+import org.lomospark.trainer.recipe.Settings;
 
 /**
  * The training stage: one Spark barrier stage of {@code dp x tp} tasks, all started together, each one rank
@@ -32,6 +34,8 @@ public final class TrainStage {
     /** One JSON line per step ({@link org.lomospark.trainer.engine.TrainLoop}'s) and its plot, in the run's directory. */
     public static final String METRICS = "metrics.jsonl";
     public static final String LOSS_PLOT = "loss.png";
+    /** The TensorBoard log directory: {@code tensorboard --logdir <run-dir>/tensorboard}. */
+    public static final String TENSORBOARD = "tensorboard";
 
     private TrainStage() {}
 
@@ -40,21 +44,37 @@ public final class TrainStage {
 
     /**
      * {@link #run} with the run's loss curve in {@code dir}: its {@code metrics.jsonl} (continued where an earlier
-     * attempt left it) and {@code loss.png}, copied there when {@code dir} is not local. The pipeline's train stage
-     * and the fine-tuner's fit both train this way.
+     * attempt left it), {@code loss.png} and a TensorBoard events file in {@code tensorboard/}, copied there when
+     * {@code dir} is not local. The pipeline's train stage and the fine-tuner's fit both train this way.
      */
     public static Outcome runInto(RunDir dir, SparkSession spark, TrainSpec spec, PrintStream out)
             throws IOException {
         dir.fetch(METRICS);
-        Outcome o = run(spark, spec, out, dir.local(METRICS));
+        Outcome o = run(spark, spec, out, dir.local(METRICS), dir.local(TENSORBOARD));
         LossCurve.write(dir.local(METRICS), dir.local(LOSS_PLOT));
         dir.publish(METRICS);
         dir.publish(LOSS_PLOT);
+        // file by file: earlier stages' events files stay beside this one's, as TensorBoard reads them
+        try (var files = java.nio.file.Files.list(dir.local(TENSORBOARD))) {
+            for (Path f : files.toList()) {
+                dir.publish(TENSORBOARD + "/" + f.getFileName());
+            }
+        }
         out.printf("        loss curve %s%n", dir.path(LOSS_PLOT));
         return o;
     }
 
+    /** {@link #run(SparkSession, TrainSpec, PrintStream, Path, Path)} with no TensorBoard log. */
     public static Outcome run(SparkSession spark, TrainSpec spec, PrintStream out, Path metrics) throws IOException {
+        return run(spark, spec, out, metrics, null);
+    }
+
+    /**
+     * Trains: {@code metrics} gets each step's line (null: none), and {@code tensorBoard} (a directory; null: none)
+     * a new events file with the recipe's hyper-parameters and each step's scalars ({@link TensorBoardLog}).
+     */
+    public static Outcome run(SparkSession spark, TrainSpec spec, PrintStream out, Path metrics, Path tensorBoard)
+            throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         check(jsc, spec);
         String driverHost = spark.conf().get("spark.driver.host", "127.0.0.1");
@@ -64,7 +84,10 @@ public final class TrainStage {
                 recipe.hyper().steps(), recipe.hyper().optimizer().settingName(),
                 recipe.hyper().schedule().settingName(), recipe.runtime().strategy().settingName(),
                 recipe.runtime().device(), recipe.runtime().dtype());
-        try (Progress progress = Progress.start(driverHost, recipe.hyper().steps(), out, metrics, Duration.ofSeconds(5))) {
+        try (Progress progress = Progress.start(driverHost, recipe.hyper().steps(), out, metrics, Duration.ofSeconds(5));
+                TensorBoardLog tb = tensorBoard == null ? null : TensorBoardLog.open(tensorBoard,
+                        Settings.values(recipe))) {
+            progress.tensorBoard(tb);
             Broadcast<List<Row>> heldOut = null;
             if (spec.heldOut() != null) {
                 // the gold answers travel to every task once; each replica scores its share

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lomospark.datasets.testing.LocalSpark;
 import org.lomospark.datasets.testing.S3ProxyServer;
 import org.lomospark.pipeline.config.PipelineConfig;
+import org.lomospark.trainer.engine.TensorBoardLog;
 
 /** The CLI's commands, one stage at a time and all at once, on a local and on an s3a run directory. */
 class LomoSparkCliTest {
@@ -107,6 +108,24 @@ class LomoSparkCliTest {
                 assertEquals(i == 9 || i == 19, steps.get(i).contains("\"val_loss\":"), steps.get(i));
             }
             assertTrue(Files.size(runDir.resolve("loss.png")) > 0);
+            // the same steps as TensorBoard scalars, after the recipe as its hyper-parameters
+            List<Path> events;
+            try (var files = Files.list(runDir.resolve("tensorboard"))) {
+                events = files.toList();
+            }
+            assertEquals(1, events.size(), events.toString());
+            List<TensorBoardLog.Event> logged = TensorBoardLog.read(events.get(0));
+            assertEquals(2 + 20, logged.size());
+            assertEquals(20.0, logged.get(1).hparams().get("steps"), logged.get(1).hparams().toString());
+            assertEquals("lomo", logged.get(1).hparams().get("optimizer"));
+            for (int i = 0; i < 20; i++) {
+                JsonNode line = new ObjectMapper().readTree(steps.get(i));
+                TensorBoardLog.Event e = logged.get(2 + i);
+                assertEquals(i + 1, e.step());
+                assertEquals((float) line.get("loss").asDouble(), e.scalars().get("train/loss"), steps.get(i));
+                assertEquals((float) line.get("lr").asDouble(), e.scalars().get("train/lr"), steps.get(i));
+                assertEquals(line.has("val_loss"), e.scalars().containsKey("val/loss"), steps.get(i));
+            }
             execute(spark, "export", c);
             assertTrue(Files.exists(runDir.resolve("model/config.json")));
             // the byte-level model ships its tokenizer as files a Hugging Face user can load
@@ -167,6 +186,10 @@ class LomoSparkCliTest {
                         "model/config.json", "metrics.jsonl", "loss.png", "eval.json")) {
                     assertTrue(fs.exists(new org.apache.hadoop.fs.Path(s3.url("demo/" + f))), f + " on s3a");
                 }
+                var tensorBoard = fs.listStatus(new org.apache.hadoop.fs.Path(s3.url("demo/tensorboard")));
+                assertEquals(1, tensorBoard.length, "one events file on s3a");
+                assertTrue(tensorBoard[0].getPath().getName().startsWith("events.out.tfevents."),
+                        tensorBoard[0].getPath().toString());
             } finally {
                 spark.stop();
             }

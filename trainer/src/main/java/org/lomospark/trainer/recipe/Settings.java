@@ -174,6 +174,45 @@ public final class Settings {
         }
     }
 
+    /**
+     * The recipe's settings by flat name, the names {@link #read} takes ({@code init-from} only when set), with
+     * {@code seq}: what a run records as its hyper-parameters (TensorBoard's).
+     */
+    public static Map<String, Object> values(Recipe r) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("model", r.model().preset());
+        if (r.model().initFrom() != null) {
+            v.put("init-from", r.model().initFrom());
+        }
+        HyperParams h = r.hyper();
+        v.put("optimizer", h.optimizer().settingName());
+        v.put("lr", h.lr());
+        v.put("schedule", h.schedule().settingName());
+        v.put("warmup", h.warmup());
+        v.put("min-lr", h.minLr());
+        v.put("steps", h.steps());
+        v.put("micro-batches", h.microBatches());
+        v.put("clip-norm", h.clipNorm());
+        v.put("clip-value", h.clipValue());
+        v.put("weight-decay", h.weightDecay());
+        v.put("seed", h.seed());
+        RuntimeParams t = r.runtime();
+        v.put("device", t.device());
+        v.put("dtype", t.dtype());
+        v.put("strategy", t.strategy().settingName());
+        v.put("offload", t.offload());
+        v.put("init-on", t.initOnCpu() ? "cpu" : "device");
+        v.put("threads", t.threads());
+        v.put("dp", t.dp());
+        v.put("tp", t.tp());
+        v.put("save-every", t.saveEvery());
+        v.put("keep-last", t.keepLast());
+        v.put("rendezvous-timeout", t.rendezvousTimeout().toSeconds() + "s");
+        v.put("batch", r.data().batch());
+        v.put("seq", r.data().seq());
+        return v;
+    }
+
     private static boolean initOnCpu(String where) {
         return switch (where) {
             case "device" -> false;
