@@ -15,7 +15,8 @@ import org.apache.hadoop.fs.FileSystem;
 public final class RunDir {
     private final String root;
     private final FileSystem fs;
-    private final Path local;
+    /** The driver's copy: the run directory itself when local, else a temporary directory of this value's own. */
+    private Path local;
 
     private RunDir(String root, FileSystem fs, Path local) {
         this.root = root;
@@ -27,9 +28,8 @@ public final class RunDir {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root);
         FileSystem fs = p.getFileSystem(conf);
         String qualified = fs.makeQualified(p).toString();
-        Path local = "file".equals(fs.getScheme()) ? Path.of(fs.makeQualified(p).toUri())
-                : Path.of(System.getProperty("java.io.tmpdir"), "lomo-spark",
-                        Integer.toHexString(qualified.hashCode()));
+        // a remote run directory's copy is made on first use, fresh: files another run left there never mix in
+        Path local = "file".equals(fs.getScheme()) ? Path.of(fs.makeQualified(p).toUri()) : null;
         // nothing is created until something is written: a run that fails its checks leaves no directory
         return new RunDir(qualified, fs, local);
     }
@@ -48,7 +48,10 @@ public final class RunDir {
     }
 
     /** Where the driver writes {@code child} before {@link #publish}: the run directory itself when it is local. */
-    public Path local(String child) throws IOException {
+    public synchronized Path local(String child) throws IOException {
+        if (local == null) {
+            local = Files.createTempDirectory("lomo-spark-run-");
+        }
         Files.createDirectories(local);
         return local.resolve(child);
     }
