@@ -183,11 +183,14 @@ public final class StandaloneCluster implements AutoCloseable {
         return pb.start();
     }
 
-    /** This JVM's {@code --add-opens} and {@code -D} flags (Spark's Java 17 opens, JavaCPP's memory limits). */
-    private static List<String> jvmFlags() {
+    /**
+     * This JVM's {@code --add-opens} and {@code -D} flags (Spark's Java 17 opens, JavaCPP's memory limits, where the
+     * natives unpack), for a child JVM of a test.
+     */
+    public static List<String> jvmFlags() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Dorg.bytedeco")
-                        || a.startsWith("-Dio.netty") || a.startsWith("-DDJL_CACHE_DIR"))
+                        || a.startsWith("-Dio.netty") || a.startsWith("-DDJL_CACHE_DIR") || a.startsWith("-Djna."))
                 .toList();
     }
 
