@@ -1,0 +1,76 @@
+package org.lomospark.pipeline.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+
+/**
+ * sbt builds the project as it is ({@code bin/sbt}: project/LomoBuild.scala over the poms through sbt-pom-reader)
+ * and, module by module, runs as many tests as Maven's surefire ran for that module in this build (its test phase,
+ * not the *IT tests), none failing. Runs after the other modules' tests, in the pipeline's integration tests.
+ */
+class SbtBuildIT {
+    private static final Path CHECKOUT = Path.of("..").toAbsolutePath().normalize();
+    /** sbt's summary line: {@code Passed: Total 230, Failed 0, Errors 0, Passed 230}. */
+    private static final Pattern SUMMARY = Pattern.compile(
+            "(Passed|Failed|Error): Total (\\d+), Failed (\\d+), Errors (\\d+), Passed (\\d+)");
+
+    @Test
+    void sbtCompilesEveryModuleAndRunsAsManyTestsAsMavenInEach() throws Exception {
+        sbt("compile");
+        for (String module : List.of("trainer", "datasets", "bench", "pipeline")) {
+            int maven = mavenTests(CHECKOUT.resolve(module).resolve("target/surefire-reports"));
+            assertTrue(maven > 0, "Maven ran no " + module + " tests before this");
+            String out = sbt(module + "/test");
+            Matcher m = SUMMARY.matcher(out);
+            assertTrue(m.find(), "no test summary from sbt " + module + "/test:\n" + tail(out));
+            assertEquals(List.of("0", "0"), List.of(m.group(3), m.group(4)), tail(out));
+            assertEquals(maven, Integer.parseInt(m.group(2)), "sbt ran " + m.group(2) + " " + module + " tests, "
+                    + "Maven " + maven + ":\n" + tail(out));
+        }
+    }
+
+    /** Runs bin/sbt with one command; its output, once it exited 0. */
+    private static String sbt(String command) throws Exception {
+        Path log = Path.of("target", "sbt-" + command.replace('/', '-') + ".log").toAbsolutePath();
+        Process sbt = new ProcessBuilder(CHECKOUT.resolve("bin/sbt").toString(), command)
+                .directory(CHECKOUT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        boolean done = sbt.waitFor(20, TimeUnit.MINUTES);
+        if (!done) {
+            sbt.destroyForcibly();
+        }
+        String out = Files.readString(log);
+        assertTrue(done, "sbt " + command + " still running after 20 minutes:\n" + tail(out));
+        assertEquals(0, sbt.exitValue(), "sbt " + command + " failed:\n" + tail(out));
+        return out;
+    }
+
+    /** The tests surefire's test phase ran in a module: the sum over its reports (the *IT ones are named -it). */
+    private static int mavenTests(Path reports) throws Exception {
+        int tests = 0;
+        List<Path> files;
+        try (var list = Files.list(reports)) {
+            files = list.filter(f -> f.getFileName().toString().matches("TEST-.*(?<!-it)\\.xml")).toList();
+        }
+        for (Path f : files) {
+            Element suite = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(f.toFile())
+                    .getDocumentElement();
+            tests += Integer.parseInt(suite.getAttribute("tests")) - Integer.parseInt(suite.getAttribute("skipped"));
+        }
+        return tests;
+    }
+
+    private static String tail(String s) {
+        return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+    }
+}
