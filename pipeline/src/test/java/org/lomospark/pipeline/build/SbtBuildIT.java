@@ -42,9 +42,12 @@ class SbtBuildIT {
     /** Runs bin/sbt with one command; its output, once it exited 0. */
     private static String sbt(String command) throws Exception {
         Path log = Path.of("target", "sbt-" + command.replace('/', '-') + ".log").toAbsolutePath();
-        Process sbt = new ProcessBuilder(CHECKOUT.resolve("bin/sbt").toString(), command)
+        ProcessBuilder pb = new ProcessBuilder(CHECKOUT.resolve("bin/sbt").toString(), command)
                 .directory(CHECKOUT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // sbt's boot directory and caches in the build directory: a test writes nowhere else
+        pb.environment().put("LOMO_SBT_HOME", CHECKOUT.resolve("target/sbt-home").toString());
+        Process sbt = pb.start();
         boolean done = sbt.waitFor(20, TimeUnit.MINUTES);
         if (!done) {
             sbt.destroyForcibly();
