@@ -16,7 +16,8 @@ import org.w3c.dom.Element;
 /**
  * sbt builds the project as it is ({@code bin/sbt}: project/LomoBuild.scala over the poms through sbt-pom-reader)
  * and, module by module, runs as many tests as Maven's surefire ran for that module in this build (its test phase,
- * not the *IT tests), none failing. Runs after the other modules' tests, in the pipeline's integration tests.
+ * not the *IT tests), none failing. Runs in the pipeline's integration tests, after every other module's tests
+ * (the root pom lists the pipeline last).
  */
 class SbtBuildIT {
     private static final Path CHECKOUT = Path.of("..").toAbsolutePath().normalize();
