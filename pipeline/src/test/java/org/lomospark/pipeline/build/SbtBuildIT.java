@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -27,12 +28,15 @@ class SbtBuildIT {
 
     @Test
     void sbtCompilesEveryModuleAndRunsAsManyTestsAsMavenInEach() throws Exception {
-        sbt("compile");
-        for (String module : List.of("trainer", "datasets", "bench", "pipeline")) {
+        List<String> modules = List.of("trainer", "datasets", "bench", "pipeline");
+        List<String> commands = new ArrayList<>(List.of("compile"));
+        modules.forEach(m -> commands.add(m + "/test"));
+        // one sbt, its commands in order: a test summary per module, in the modules' order
+        String out = sbt(commands);
+        Matcher m = SUMMARY.matcher(out);
+        for (String module : modules) {
             int maven = mavenTests(CHECKOUT.resolve(module).resolve("target/surefire-reports"));
             assertTrue(maven > 0, "Maven ran no " + module + " tests before this");
-            String out = sbt(module + "/test");
-            Matcher m = SUMMARY.matcher(out);
             assertTrue(m.find(), "no test summary from sbt " + module + "/test:\n" + tail(out));
             assertEquals(List.of("0", "0"), List.of(m.group(3), m.group(4)), tail(out));
             assertEquals(maven, Integer.parseInt(m.group(2)), "sbt ran " + m.group(2) + " " + module + " tests, "
@@ -40,22 +44,23 @@ class SbtBuildIT {
         }
     }
 
-    /** Runs bin/sbt with one command; its output, once it exited 0. */
-    private static String sbt(String command) throws Exception {
-        Path log = Path.of("target", "sbt-" + command.replace('/', '-') + ".log").toAbsolutePath();
-        ProcessBuilder pb = new ProcessBuilder(CHECKOUT.resolve("bin/sbt").toString(), command)
-                .directory(CHECKOUT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    /** Runs bin/sbt with these commands; its output, once it exited 0. */
+    private static String sbt(List<String> commands) throws Exception {
+        Path log = Path.of("target", "sbt-build.log").toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(CHECKOUT.resolve("bin/sbt").toString()));
+        cmd.addAll(commands);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(CHECKOUT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         // sbt's boot directory and caches in the build directory: a test writes nowhere else
         pb.environment().put("LOMO_SBT_HOME", CHECKOUT.resolve("target/sbt-home").toString());
         Process sbt = pb.start();
-        boolean done = sbt.waitFor(20, TimeUnit.MINUTES);
+        boolean done = sbt.waitFor(30, TimeUnit.MINUTES);
         if (!done) {
             sbt.destroyForcibly();
         }
         String out = Files.readString(log);
-        assertTrue(done, "sbt " + command + " still running after 20 minutes:\n" + tail(out));
-        assertEquals(0, sbt.exitValue(), "sbt " + command + " failed:\n" + tail(out));
+        assertTrue(done, "sbt " + commands + " still running after 30 minutes:\n" + tail(out));
+        assertEquals(0, sbt.exitValue(), "sbt " + commands + " failed:\n" + tail(out));
         return out;
     }
 
