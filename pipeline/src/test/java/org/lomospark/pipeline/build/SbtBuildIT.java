@@ -50,7 +50,8 @@ class SbtBuildIT {
         List<String> cmd = new ArrayList<>(List.of(CHECKOUT.resolve("bin/sbt").toString()));
         cmd.addAll(commands);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(CHECKOUT.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         // sbt's boot directory and caches in the build directory: a test writes nowhere else
         pb.environment().put("LOMO_SBT_HOME", CHECKOUT.resolve("target/sbt-home").toString());
         Process sbt = pb.start();
